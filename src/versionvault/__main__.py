@@ -1,0 +1,5 @@
+"""Entry point for `python -m versionvault`."""
+
+from .cli import main
+
+main()

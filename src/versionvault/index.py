@@ -1,0 +1,404 @@
+"""Index layer: the SQLite index derived from git, and the only module that speaks SQL."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .article import InvalidArticle, parse_article
+from .store import CommitRecord, Store, StoreError
+
+__all__ = ["ArticleRow", "Index", "Revision", "SearchHit", "count_words"]
+
+SCHEMA_VERSION = "1"
+_WORD = re.compile(r"\w+")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL,
+    revisions INTEGER NOT NULL, first_seq INTEGER NOT NULL, latest_seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_by_source ON articles (source, latest_seq);
+CREATE INDEX IF NOT EXISTS articles_by_latest ON articles (latest_seq);
+CREATE TABLE IF NOT EXISTS revisions (
+    seq INTEGER PRIMARY KEY, article TEXT NOT NULL, source TEXT NOT NULL,
+    number INTEGER NOT NULL, commit_sha TEXT NOT NULL UNIQUE, blob TEXT NOT NULL,
+    author TEXT NOT NULL, editor TEXT NOT NULL, author_time TEXT NOT NULL,
+    observed TEXT NOT NULL, archived TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL,
+    words INTEGER NOT NULL, words_added INTEGER NOT NULL, words_removed INTEGER NOT NULL,
+    kind TEXT NOT NULL, headline_changed INTEGER NOT NULL, note TEXT NOT NULL,
+    UNIQUE (article, number)
+);
+CREATE INDEX IF NOT EXISTS revisions_by_source ON revisions (source, seq);
+CREATE INDEX IF NOT EXISTS revisions_by_kind ON revisions (kind, seq);
+CREATE INDEX IF NOT EXISTS revisions_by_editor ON revisions (editor, seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS revision_text USING fts5 (
+    title, body, content='', tokenize='unicode61 remove_diacritics 2'
+);
+"""
+_REVISION_COLUMNS = (
+    "article, source, number, commit_sha, blob, author, editor, author_time, observed, archived, "
+    "title, url, words, words_added, words_removed, kind, headline_changed, note"
+)
+
+
+def count_words(text: str) -> int:
+    """Return the number of words in a text."""
+    return len(_WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One archived revision of an article, as the index knows it."""
+
+    article: str
+    source: str
+    number: int
+    commit: str
+    blob: str
+    author: str
+    editor: str
+    author_time: str
+    observed: str
+    archived: str
+    title: str
+    url: str
+    words: int
+    words_added: int
+    words_removed: int
+    kind: str
+    headline_changed: bool
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the revision as JSON-ready data."""
+        return {
+            "revision": self.number,
+            "commit": self.commit,
+            "article": self.article,
+            "source": self.source,
+            "title": self.title,
+            "url": self.url,
+            "author": self.author,
+            "editor": self.editor or None,
+            "updated": self.author_time,
+            "observed": self.observed,
+            "archived": self.archived,
+            "words": self.words,
+            "words_added": self.words_added,
+            "words_removed": self.words_removed,
+            "kind": self.kind,
+            "headline_changed": self.headline_changed,
+            "note": self.note or None,
+        }
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """An article's summary: its latest title and URL and how many revisions it has."""
+
+    id: str
+    source: str
+    title: str
+    url: str
+    revisions: int
+    first_seen: str
+    last_changed: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A revision whose text matches a search."""
+
+    revision: Revision
+
+
+def _revision(row: sqlite3.Row) -> Revision:
+    values = dict(row)
+    values["commit"] = values.pop("commit_sha")
+    values["headline_changed"] = bool(values["headline_changed"])
+    return Revision(**{k: values[k] for k in Revision.__dataclass_fields__})
+
+
+def _fts_query(text: str) -> str:
+    terms = [t for t in re.findall(r"\w+", text) if t]
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+class Index:
+    """The derived index: opened on a path, caught up from a Store."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """Return this thread's connection."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.db.execute("BEGIN IMMEDIATE")
+            return self.db
+
+        def __exit__(self, kind: object, *_: object) -> None:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+    def _write(self) -> Index._Tx:
+        return Index._Tx(self.db)
+
+    def last_commit(self) -> str | None:
+        """Return the last commit indexed."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'last_commit'").fetchone()
+        return str(row[0]) if row else None
+
+    def catch_up(self, store: Store, batch: int = 500) -> int:
+        """Index the commits on main after the last indexed one; rebuild if main lost it."""
+        tip = store.tip()
+        if tip == self.last_commit():
+            return 0
+        added = 0
+        with self._write() as db:
+            last = self.last_commit()
+            if last is not None and not store.on_main(last):
+                self._clear(db)
+                last = None
+            for record in store.walk(last):
+                self._add(db, store, record)
+                added += 1
+                if added % batch == 0:
+                    self._set_last(db, record.sha)
+                    db.execute("COMMIT")
+                    db.execute("BEGIN IMMEDIATE")
+            if tip is not None:
+                self._set_last(db, tip)
+        return added
+
+    def rebuild(self, store: Store) -> int:
+        """Drop everything and index main from its first commit."""
+        with self._write() as db:
+            self._clear(db)
+        return self.catch_up(store)
+
+    def _clear(self, db: sqlite3.Connection) -> None:
+        db.execute("DELETE FROM articles")
+        db.execute("DELETE FROM revisions")
+        db.execute("INSERT INTO revision_text (revision_text) VALUES ('delete-all')")
+        db.execute("DELETE FROM meta WHERE key = 'last_commit'")
+
+    def _set_last(self, db: sqlite3.Connection, sha: str) -> None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('last_commit', ?)", (sha,))
+
+    def _add(self, db: sqlite3.Connection, store: Store, record: CommitRecord) -> None:
+        trailers = record.trailers
+        article_id = trailers.get("Article", "")
+        try:
+            article = parse_article(store.read_blob(record.blob), article_id)
+        except (InvalidArticle, StoreError, UnicodeDecodeError) as exc:
+            raise StoreError(f"commit {record.sha} holds an unreadable article: {exc}") from None
+        previous = db.execute(
+            "SELECT number, title FROM revisions WHERE article = ? ORDER BY number DESC LIMIT 1",
+            (article_id,),
+        ).fetchone()
+        number = int(trailers.get("Revision", "0") or 0) or (previous[0] + 1 if previous else 1)
+        added, removed = _parse_words(trailers.get("Words", ""))
+        values = (
+            article_id,
+            article.source,
+            number,
+            record.sha,
+            record.blob,
+            record.author,
+            trailers.get("Editor", ""),
+            record.author_time.isoformat(),
+            trailers.get("Observed", record.commit_time.isoformat()),
+            record.commit_time.isoformat(),
+            article.title,
+            article.url,
+            count_words(article.body),
+            added,
+            removed,
+            trailers.get("Kind", "substantive"),
+            int(previous is not None and previous[1] != article.title),
+            trailers.get("Note", ""),
+        )
+        cursor = db.execute(
+            f"INSERT INTO revisions ({_REVISION_COLUMNS}) VALUES ({', '.join('?' * len(values))})",
+            values,
+        )
+        seq = cursor.lastrowid
+        db.execute(
+            "INSERT INTO revision_text (rowid, title, body) VALUES (?, ?, ?)",
+            (seq, article.title, article.body),
+        )
+        db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "title = excluded.title, url = excluded.url, revisions = revisions + 1, "
+            "latest_seq = excluded.latest_seq",
+            (article_id, article.source, article.title, article.url, seq, seq),
+        )
+
+    def _revisions(self, where: str, params: tuple[Any, ...], tail: str = "") -> list[Revision]:
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE {where} {tail}", params
+        ).fetchall()
+        return [_revision(r) for r in rows]
+
+    def history(self, article_id: str) -> list[Revision]:
+        """Return every revision of an article, oldest first."""
+        return self._revisions("article = ?", (article_id,), "ORDER BY number")
+
+    def revision(self, article_id: str, number: int) -> Revision | None:
+        """Return revision `number` of an article, or None."""
+        found = self._revisions("article = ? AND number = ?", (article_id, number))
+        return found[0] if found else None
+
+    def latest(self, article_id: str) -> Revision | None:
+        """Return the current revision of an article, or None if it is unknown."""
+        found = self._revisions("article = ?", (article_id,), "ORDER BY number DESC LIMIT 1")
+        return found[0] if found else None
+
+    def revisions_by_commit(self, article_id: str, prefix: str) -> list[Revision]:
+        """Return the article's revisions whose commit sha starts with `prefix`."""
+        return self._revisions(
+            "article = ? AND commit_sha >= ? AND commit_sha < ?",
+            (article_id, prefix, prefix + "g"),
+            "ORDER BY number",
+        )
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        """Return one article's summary, or None."""
+        found, _ = self.articles(article_id=article_id)
+        return found[0] if found else None
+
+    def articles(
+        self,
+        source: str = "",
+        query: str = "",
+        offset: int = 0,
+        limit: int = 50,
+        article_id: str = "",
+    ) -> tuple[list[ArticleRow], int]:
+        """Return articles (newest change first) and how many match in all."""
+        clauses, params = ["1 = 1"], []
+        if source:
+            clauses.append("a.source = ?")
+            params.append(source)
+        if article_id:
+            clauses.append("a.id = ?")
+            params.append(article_id)
+        if query:
+            clauses.append(
+                "a.id IN (SELECT r.article FROM revision_text t JOIN revisions r "
+                "ON r.seq = t.rowid WHERE revision_text MATCH ?)"
+            )
+            params.append(_fts_query(query) or '""')
+        where = " AND ".join(clauses)
+        total = self.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()
+        rows = self.db.execute(
+            "SELECT a.id, a.source, a.title, a.url, a.revisions, f.archived AS first_seen, "
+            "l.archived AS last_changed FROM articles a JOIN revisions f ON f.seq = a.first_seq "
+            f"JOIN revisions l ON l.seq = a.latest_seq WHERE {where} "
+            "ORDER BY a.latest_seq DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        ).fetchall()
+        return [ArticleRow(**dict(r)) for r in rows], int(total[0])
+
+    def recent(
+        self,
+        source: str = "",
+        kinds: tuple[str, ...] = (),
+        headline_only: bool = False,
+        min_words: int = 0,
+        editor: str = "",
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[tuple[int, Revision]]:
+        """Return recent revisions, newest first, as (position, revision) for keyset paging."""
+        clauses: list[str] = ["1 = 1"]
+        params: list[Any] = []
+        if source:
+            clauses.append("source = ?")
+            params.append(source)
+        if kinds:
+            clauses.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(kinds)
+        if headline_only:
+            clauses.append("headline_changed = 1")
+        if min_words:
+            clauses.append("words_added + words_removed >= ?")
+            params.append(min_words)
+        if editor:
+            clauses.append("editor = ?")
+            params.append(editor)
+        if before is not None:
+            clauses.append("seq < ?")
+            params.append(before)
+        rows = self.db.execute(
+            f"SELECT seq, {_REVISION_COLUMNS} FROM revisions WHERE {' AND '.join(clauses)} "
+            "ORDER BY seq DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        return [(int(r["seq"]), _revision(r)) for r in rows]
+
+    def search(self, query: str, offset: int = 0, limit: int = 50) -> list[Revision]:
+        """Return revisions whose title or text matches, best match first."""
+        fts = _fts_query(query)
+        if not fts:
+            return []
+        rows = self.db.execute(
+            f"SELECT {', '.join('r.' + c.strip() for c in _REVISION_COLUMNS.split(','))} "
+            "FROM revision_text t JOIN revisions r ON r.seq = t.rowid "
+            "WHERE revision_text MATCH ? ORDER BY t.rank LIMIT ? OFFSET ?",
+            (fts, limit, offset),
+        ).fetchall()
+        return [_revision(r) for r in rows]
+
+    def sources(self) -> list[tuple[str, int]]:
+        """Return each source with its number of articles."""
+        rows = self.db.execute(
+            "SELECT source, count(*) FROM articles GROUP BY source ORDER BY source"
+        ).fetchall()
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def all_revisions(self) -> Iterator[Revision]:
+        """Yield every revision in archive order."""
+        cursor = self.db.execute(f"SELECT {_REVISION_COLUMNS} FROM revisions ORDER BY seq")
+        for row in cursor:
+            yield _revision(row)
+
+    def counts(self) -> tuple[int, int]:
+        """Return (articles, revisions)."""
+        articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        revisions = self.db.execute("SELECT count(*) FROM revisions").fetchone()[0]
+        return int(articles), int(revisions)
+
+
+def _parse_words(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\+(\d+) -(\d+)", text.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)

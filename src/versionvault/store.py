@@ -1,0 +1,475 @@
+"""Store layer: the only module that reads and writes the bare Git repository (dulwich)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from dulwich.bundle import create_bundle_from_repo, write_bundle
+from dulwich.errors import NotCommitError, NotTreeError
+from dulwich.file import FileLocked
+from dulwich.object_store import tree_lookup_path
+from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
+from dulwich.refs import Ref
+from dulwich.repo import Repo
+
+__all__ = [
+    "MAIN",
+    "CommitRecord",
+    "Identity",
+    "InvalidIdentity",
+    "NewCommit",
+    "Store",
+    "StoreError",
+    "Transaction",
+]
+
+MAIN = Ref(b"refs/heads/main")
+HEAD = Ref(b"HEAD")
+COMMITTER = "VersionVault <versionvault@localhost>"
+_LOCK_NAME = "versionvault.lock"
+_STALE_REF_LOCK_SECONDS = 1.0
+_PATH_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.md)?")
+_IDENTITY = re.compile(r"\s*([^<>\n\r\0]*?)\s*(?:<([^<>\s\0]*)>)?\s*")
+_TRAILER = re.compile(r"([A-Z][A-Za-z-]*): (.*)")
+_FILE_MODE = 0o100644
+_DIR_MODE = 0o040000
+
+
+class StoreError(RuntimeError):
+    """The repository is missing, damaged, or could not be written."""
+
+
+class InvalidIdentity(ValueError):
+    """An author name or email git would reject."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A commit author or committer: a one-line name and an email."""
+
+    name: str
+    email: str
+
+    @classmethod
+    def parse(cls, text: str) -> Identity:
+        """Parse `Name <email>` or a bare name; raise InvalidIdentity if git would reject it."""
+        match = _IDENTITY.fullmatch(text)
+        if not match or not match.group(1):
+            raise InvalidIdentity(f"invalid author {text!r}: use 'Name' or 'Name <email>'")
+        name, email = match.group(1), match.group(2) or ""
+        if not email:
+            slug = "-".join(re.findall(r"[a-z0-9]+", name.lower())) or "author"
+            email = f"{slug}@versionvault.invalid"
+        return cls(name, email)
+
+    def raw(self) -> bytes:
+        """Return the identity as git writes it."""
+        return f"{self.name} <{self.email}>".encode()
+
+
+@dataclass(frozen=True)
+class NewCommit:
+    """One revision to append: the file, who made it, when, and the message."""
+
+    path: str
+    content: str
+    author: Identity
+    author_time: datetime
+    commit_time: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    """A commit on main as the index needs it."""
+
+    sha: str
+    parent: str | None
+    blob: str
+    path: str
+    author: str
+    author_time: datetime
+    commit_time: datetime
+    subject: str
+    trailers: dict[str, str] = field(default_factory=dict)
+
+
+def _oid(sha: str) -> ObjectID:
+    return ObjectID(sha.encode())
+
+
+def _copy_tree(tree: Tree) -> Tree:
+    copy = Tree()
+    for entry in tree.iteritems():
+        copy.add(entry.path, entry.mode, entry.sha)
+    return copy
+
+
+def _check_path(path: str) -> bytes:
+    parts = path.split("/")
+    if len(parts) != 2 or not all(_PATH_PART.fullmatch(p) for p in parts):
+        raise StoreError(f"refusing unsafe path {path!r}")
+    if not parts[1].endswith(".md") or parts[0].endswith(".md"):
+        raise StoreError(f"refusing unsafe path {path!r}")
+    return path.encode()
+
+
+def _git_time(moment: datetime) -> tuple[int, int]:
+    offset = moment.utcoffset()
+    if offset is None:
+        raise StoreError("times must carry their UTC offset")
+    seconds = int(offset.total_seconds())
+    if seconds % 60:
+        raise StoreError(f"UTC offset {offset} is not a whole number of minutes")
+    return int(moment.timestamp()), seconds
+
+
+def _from_git_time(seconds: int, offset: int) -> datetime:
+    from datetime import timedelta, timezone
+
+    return datetime.fromtimestamp(seconds, timezone(timedelta(seconds=offset)))
+
+
+def parse_trailers(message: str) -> dict[str, str]:
+    """Return the trailers of the message's last paragraph."""
+    last = message.rstrip("\n").rsplit("\n\n", 1)[-1]
+    found = [_TRAILER.fullmatch(line) for line in last.split("\n")]
+    return {m.group(1): m.group(2) for m in found if m}
+
+
+class Transaction:
+    """Appends commits to main while the write lock is held."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._tip = store.tip()
+        self._objects: list[ShaFile] = []
+        self._trees: dict[bytes, Tree] = {}
+        self._root: Tree | None = None
+        self._new_tip = self._tip
+        self.commits: list[str] = []
+
+    @property
+    def tip(self) -> str | None:
+        """Return the tip this transaction builds on (including its own pending commits)."""
+        return self._new_tip
+
+    def _root_tree(self) -> Tree:
+        if self._root is None:
+            repo = self._store.repo
+            if self._tip is None:
+                self._root = Tree()
+            else:
+                commit = repo[self._tip.encode()]
+                assert isinstance(commit, Commit)
+                root = repo[commit.tree]
+                assert isinstance(root, Tree)
+                self._root = root
+        return self._root
+
+    def _subtree(self, name: bytes) -> Tree:
+        if name in self._trees:
+            return self._trees[name]
+        root = self._root_tree()
+        if name in root:
+            _, sha = root[name]
+            tree = self._store.repo[sha]
+            if not isinstance(tree, Tree):
+                raise StoreError(f"{name.decode()} is not a directory in the archive")
+            return tree
+        return Tree()
+
+    def add(self, new: NewCommit) -> str:
+        """Queue one commit on top of the current tip; return its sha."""
+        folder, name = _check_path(new.path).split(b"/")
+        blob = Blob.from_string(new.content.encode())
+        subtree = _copy_tree(self._subtree(folder))
+        subtree.add(name, _FILE_MODE, blob.id)
+        root = _copy_tree(self._root_tree())
+        root.add(folder, _DIR_MODE, subtree.id)
+        commit = Commit()
+        commit.tree = root.id
+        commit.parents = [_oid(self._new_tip)] if self._new_tip else []
+        commit.author = new.author.raw()
+        commit.committer = COMMITTER.encode()
+        commit.author_time, commit.author_timezone = _git_time(new.author_time)
+        commit.commit_time, commit.commit_timezone = _git_time(new.commit_time)
+        commit.encoding = None
+        commit.message = new.message.encode()
+        commit.check()
+        self._objects.extend([blob, subtree, root, commit])
+        self._trees[folder] = subtree
+        self._root = root
+        self._new_tip = commit.id.decode()
+        self.commits.append(self._new_tip)
+        return self._new_tip
+
+    def blob_at_tip(self, path: str) -> str | None:
+        """Return the blob sha of `path` at the pending tip, or None."""
+        folder, name = _check_path(path).split(b"/")
+        subtree = self._subtree(folder)
+        return subtree[name][1].decode() if name in subtree else None
+
+    def flush(self) -> None:
+        """Write queued objects durably, then move main (compare-and-swap on the tip read)."""
+        if not self._objects:
+            return
+        self._store.write_objects(self._objects)
+        self._store.move_main(self._tip, self._new_tip)
+        self._objects.clear()
+        self._tip = self._new_tip
+
+
+class Store:
+    """A bare repository with one history on `refs/heads/main`."""
+
+    def __init__(self, path: Path) -> None:
+        if not (path / "HEAD").is_file() or not (path / "objects").is_dir():
+            raise StoreError(f"no archive repository at {path}; run `versionvault init`")
+        self.path = path
+        self.repo = Repo(str(path))
+        self._thread_lock = threading.Lock()
+
+    @classmethod
+    def create(cls, path: Path) -> Store:
+        """Create the bare repository if it does not exist (idempotent)."""
+        if not (path / "HEAD").is_file():
+            path.mkdir(parents=True, exist_ok=True)
+            repo = Repo.init_bare(str(path), default_branch=b"main")
+            config = repo.get_config()
+            config.set((b"core",), b"fsyncObjectFiles", True)
+            config.set((b"core",), b"logAllRefUpdates", False)
+            config.set((b"gc",), b"auto", b"0")
+            config.write_to_path()
+            repo.close()
+        return cls(path)
+
+    def close(self) -> None:
+        """Release file handles."""
+        self.repo.close()
+
+    def tip(self) -> str | None:
+        """Return the sha main points at, or None for an empty archive."""
+        sha = self.repo.refs.as_dict().get(MAIN)
+        return sha.decode() if sha else None
+
+    def read_blob(self, sha: str) -> str:
+        """Return a blob's text."""
+        blob = self.repo[sha.encode()]
+        if not isinstance(blob, Blob):
+            raise StoreError(f"{sha} is not a file")
+        return blob.data.decode()
+
+    def read_path(self, commit_sha: str, path: str) -> str | None:
+        """Return the text of `path` at a commit, or None if absent."""
+        commit = self.repo[commit_sha.encode()]
+        assert isinstance(commit, Commit)
+        try:
+            _, sha = tree_lookup_path(self.repo.__getitem__, commit.tree, _check_path(path))
+        except KeyError:
+            return None
+        return self.read_blob(sha.decode())
+
+    def contains(self, sha: str) -> bool:
+        """Return True if the object exists in the repository."""
+        return _oid(sha) in self.repo.object_store
+
+    def resolve_prefix(self, prefix: str) -> list[str]:
+        """Return full shas of commits whose sha starts with `prefix` (hex)."""
+        if not re.fullmatch(r"[0-9a-f]{4,40}", prefix):
+            return []
+        if len(prefix) == 40:
+            return [prefix] if self.contains(prefix) else []
+        return sorted({s.decode() for s in self.repo.object_store.iter_prefix(prefix.encode())})
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Hold the archive's write lock; yield a Transaction that is flushed on success."""
+        with self._thread_lock, open(self.path / _LOCK_NAME, "a+b") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                self._clear_leftovers()
+                self.repo.refs.get_packed_refs()
+                txn = Transaction(self)
+                yield txn
+                txn.flush()
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the write lock without writing (for maintenance)."""
+        with self._thread_lock, open(self.path / _LOCK_NAME, "a+b") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                self._clear_leftovers()
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _clear_leftovers(self) -> None:
+        pack_dir = self.path / "objects" / "pack"
+        for leftover in pack_dir.glob("tmp*"):
+            leftover.unlink(missing_ok=True)
+
+    def write_objects(self, objects: list[ShaFile]) -> None:
+        """Write objects durably: loose for a few, one pack for a batch."""
+        store = self.repo.object_store
+        if len(objects) > 16:
+            store.add_objects([(obj, None) for obj in objects])
+            return
+        for obj in objects:
+            for _ in range(3):
+                try:
+                    store.add_object(obj)
+                    break
+                except FileLocked as locked:
+                    Path(os.fsdecode(locked.lockfilename)).unlink(missing_ok=True)
+            else:
+                raise StoreError("could not write an object: its lock file keeps coming back")
+
+    def move_main(self, old: str | None, new: str | None) -> None:
+        """Compare-and-swap main from `old` to `new`; clear a stale ref lock left by a crash."""
+        assert new is not None
+        old_raw = old
+        lock = self.path / "refs" / "heads" / "main.lock"
+        waited = 0.0
+        while True:
+            try:
+                if old_raw is None:
+                    moved = self.repo.refs.add_if_new(MAIN, _oid(new))
+                else:
+                    moved = self.repo.refs.set_if_equals(MAIN, _oid(old_raw), _oid(new))
+            except FileLocked:
+                if waited >= _STALE_REF_LOCK_SECONDS:
+                    lock.unlink(missing_ok=True)
+                    waited = 0.0
+                else:
+                    time.sleep(0.05)
+                    waited += 0.05
+                continue
+            if not moved:
+                raise ConcurrentUpdate(f"main moved while writing (expected {old})")
+            return
+
+    def walk(self, since: str | None) -> Iterator[CommitRecord]:
+        """Yield commits on main after `since` (exclusive), oldest first."""
+        shas: list[bytes] = []
+        sha = self.tip()
+        current = sha.encode() if sha else None
+        stop = since.encode() if since else None
+        while current is not None and current != stop:
+            shas.append(current)
+            commit = self.repo[current]
+            if not isinstance(commit, Commit):
+                raise StoreError(f"{current.decode()} is not a commit")
+            current = commit.parents[0] if commit.parents else None
+        if stop is not None and current != stop:
+            raise StoreError(f"{since} is not on main")
+        for raw in reversed(shas):
+            yield self.record(raw.decode())
+
+    def on_main(self, sha: str) -> bool:
+        """Return True if `sha` is a commit on main's first-parent line."""
+        tip = self.tip()
+        current = tip.encode() if tip else None
+        target = _oid(sha)
+        if target not in self.repo.object_store:
+            return False
+        while current is not None:
+            if current == target:
+                return True
+            commit = self.repo[current]
+            assert isinstance(commit, Commit)
+            current = commit.parents[0] if commit.parents else None
+        return False
+
+    def record(self, sha: str) -> CommitRecord:
+        """Return one commit's record (the file it changed is named by its trailers)."""
+        try:
+            commit = self.repo[sha.encode()]
+        except KeyError:
+            raise StoreError(f"commit {sha} is missing") from None
+        if not isinstance(commit, Commit):
+            raise NotCommitError(sha.encode())
+        message = commit.message.decode()
+        trailers = parse_trailers(message)
+        path = f"{trailers.get('Source', '')}/{trailers.get('Article', '')}.md"
+        try:
+            _, blob = tree_lookup_path(self.repo.__getitem__, commit.tree, _check_path(path))
+        except (KeyError, NotTreeError, StoreError):
+            raise StoreError(f"commit {sha} names {path!r}, which is not in its tree") from None
+        return CommitRecord(
+            sha=sha,
+            parent=commit.parents[0].decode() if commit.parents else None,
+            blob=blob.decode(),
+            path=path,
+            author=commit.author.decode(),
+            author_time=_from_git_time(commit.author_time, commit.author_timezone),
+            commit_time=_from_git_time(commit.commit_time, commit.commit_timezone),
+            subject=message.split("\n", 1)[0],
+            trailers=trailers,
+        )
+
+    def changed_paths(self, sha: str) -> list[str]:
+        """Return the paths a commit changed against its first parent."""
+        commit = self.repo[sha.encode()]
+        assert isinstance(commit, Commit)
+        old_tree = None
+        if commit.parents:
+            parent = self.repo[commit.parents[0]]
+            assert isinstance(parent, Commit)
+            old_tree = parent.tree
+        changes = self.repo.object_store.tree_changes(old_tree, commit.tree)
+        paths: set[str] = set()
+        for (old_path, new_path), _, _ in changes:
+            for p in (old_path, new_path):
+                if p is not None:
+                    paths.add(p.decode())
+        return sorted(paths)
+
+    def write_bundle(self, path: Path) -> None:
+        """Write a git bundle of main (and HEAD) that `git clone FILE` accepts."""
+        bundle = create_bundle_from_repo(self.repo, refs=[HEAD, MAIN])
+        tmp = path.with_name(path.name + ".tmp")
+        with bundle, open(tmp, "wb") as f:
+            write_bundle(f, bundle)
+        tmp.replace(path)
+
+    def check_objects(self) -> list[str]:
+        """Check every object reachable from main; return problems found."""
+        problems: list[str] = []
+        tip = self.tip()
+        if tip is None:
+            return problems
+        seen: set[bytes] = set()
+        stack = [tip.encode()]
+        while stack:
+            sha = stack.pop()
+            if sha in seen:
+                continue
+            seen.add(sha)
+            try:
+                obj = self.repo[sha]
+                obj.check()
+            except Exception as exc:  # any failure is a finding, not a crash
+                problems.append(f"object {sha.decode()}: {exc}")
+                continue
+            if isinstance(obj, Commit):
+                stack.extend([obj.tree, *obj.parents])
+            elif isinstance(obj, Tree):
+                stack.extend(entry.sha for entry in obj.iteritems())
+        return problems
+
+
+class ConcurrentUpdate(StoreError):
+    """Main moved under a writer that did not hold the lock."""

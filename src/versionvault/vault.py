@@ -1,0 +1,562 @@
+"""Vault layer: the one facade over store, index and diff that the CLI, site and watcher use."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .article import (
+    Article,
+    InvalidArticle,
+    check_slug,
+    format_article,
+    make_article,
+    normalize_line,
+    parse_article,
+    parse_html,
+    parse_text,
+    same_content,
+    slugify,
+)
+from .index import ArticleRow, Index, Revision
+from .settings import SourceSettings, load_sources, sample_sources_text
+from .store import ConcurrentUpdate, Identity, InvalidIdentity, NewCommit, Store, StoreError
+from .worddiff import WordDiff, compare
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "ArticleNotFound",
+    "Diff",
+    "ImportStopped",
+    "RevisionNotFound",
+    "SaveResult",
+    "StaleRevision",
+    "Vault",
+    "VaultError",
+]
+
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+IMPORT_BATCH = 500
+_SHA_PREFIX = re.compile(r"[0-9a-f]{4,40}")
+
+
+class VaultError(Exception):
+    """A user error: the message is one readable line."""
+
+
+class ArticleNotFound(VaultError):
+    """No article has that id."""
+
+
+class RevisionNotFound(VaultError):
+    """The article has no such revision."""
+
+
+class StaleRevision(VaultError):
+    """The article changed since the revision the writer started from."""
+
+    def __init__(self, message: str, current: str) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class ImportStopped(VaultError):
+    """A bulk import stopped at a bad line; what came before it was saved."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: `saved` a new revision or found it `unchanged`."""
+
+    status: str
+    article: str
+    revision: int
+    commit: str
+
+    def line(self) -> str:
+        """Return the CLI's one-line report."""
+        if self.status == "saved":
+            return f"saved {self.article} revision {self.revision} {self.commit}"
+        return f"unchanged {self.article} revision {self.revision}"
+
+
+@dataclass(frozen=True)
+class Diff:
+    """A word diff between two revisions of one article."""
+
+    article: str
+    old: Revision
+    new: Revision
+    words: WordDiff
+    skipped: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the diff document of DESIGN.md."""
+        document: dict[str, Any] = {
+            "article": self.article,
+            "from": self.old.as_dict(),
+            "to": self.new.as_dict(),
+            "skipped": self.skipped,
+        }
+        document.update(self.words.as_dict())
+        return document
+
+
+@dataclass(frozen=True)
+class _Pending:
+    article: Article
+    observed: datetime
+    note: str
+    author: str
+    editor: str
+
+
+def parse_time(text: str, what: str = "time") -> datetime:
+    """Parse an ISO-8601 time; a time without an offset is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise VaultError(
+            f"invalid {what} {text!r}: use ISO 8601, e.g. 2024-03-01T12:00:00+01:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    offset = moment.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        raise VaultError(f"invalid {what} {text!r}: the UTC offset must be whole minutes")
+    return moment
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _article_time(article: Article, observed: datetime) -> datetime:
+    for text in (article.updated, article.published):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        offset = moment.utcoffset()
+        if offset is not None and not offset.total_seconds() % 60:
+            return moment
+    return observed
+
+
+def _trailer(value: str) -> str:
+    return normalize_line(value)
+
+
+def _message(article: Article, number: int, words: WordDiff, pending: _Pending) -> str:
+    stats = words.stats
+    trailers = [
+        ("Article", article.id),
+        ("Source", article.source),
+        ("Revision", str(number)),
+        ("Words", f"+{stats.words_added} -{stats.words_removed}"),
+        ("Kind", words.kind),
+        ("Url", article.url),
+        ("Observed", pending.observed.isoformat()),
+        ("Note", pending.note),
+        ("Editor", pending.editor),
+    ]
+    lines = "\n".join(f"{k}: {_trailer(v)}" for k, v in trailers if _trailer(v))
+    return f"{article.id}: revision {number}\n\n{stats.summary()}\n\n{lines}\n"
+
+
+class Vault:
+    """An archive home: the Git store, its index and its settings."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.store = Store(home / "articles.git")
+        self.index = Index(home / "index.sqlite3")
+        self.index.catch_up(self.store)
+
+    @classmethod
+    def init(cls, home: Path) -> Vault:
+        """Create an archive at `home` if there is none (idempotent); open it."""
+        home.mkdir(parents=True, exist_ok=True)
+        Store.create(home / "articles.git").close()
+        sources = home / "sources.toml"
+        if not sources.exists():
+            sources.write_text(sample_sources_text(), "utf-8")
+        editors = home / "editors.toml"
+        if not editors.exists():
+            editors.write_text("# Editors: `versionvault editor add NAME` adds one.\n", "utf-8")
+        return cls(home)
+
+    @classmethod
+    def open(cls, home: Path) -> Vault:
+        """Open an existing archive (VaultError if there is none)."""
+        if not (home / "articles.git").is_dir():
+            raise VaultError(f"no archive at {home}: run `versionvault init` first")
+        try:
+            return cls(home)
+        except StoreError as exc:
+            raise VaultError(str(exc)) from None
+
+    def close(self) -> None:
+        """Release files."""
+        self.index.close()
+        self.store.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def sources(self) -> SourceSettings:
+        """Return the archive's source settings."""
+        try:
+            return load_sources(self.home / "sources.toml")
+        except InvalidArticle as exc:
+            raise VaultError(str(exc)) from None
+
+    # -- reading input -------------------------------------------------------------------
+
+    def read_file(
+        self, path: Path, article_id: str = "", source: str = "", url: str = ""
+    ) -> Article:
+        """Read a .txt, .md or .html file into an Article (VaultError on bad input)."""
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                raise VaultError(f"{path} is not a file")
+            if size > MAX_INPUT_BYTES:
+                raise VaultError(
+                    f"{path} is too large ({size / 1e6:.1f} MB; the limit is "
+                    f"{MAX_INPUT_BYTES / 1e6:.0f} MB)"
+                )
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise VaultError(f"{path}: no such file") from None
+        except PermissionError:
+            raise VaultError(f"{path}: permission denied") from None
+        except IsADirectoryError:
+            raise VaultError(f"{path} is not a file") from None
+        except OSError as exc:
+            raise VaultError(f"{path}: cannot read ({exc.strerror})") from None
+        if b"\0" in data:
+            raise VaultError(f"{path} is a binary file, not an article")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise VaultError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+        stem = slugify(path.stem)
+        settings = self.sources
+        source = source or settings.guess_source(stem, url) or "local"
+        article_id = article_id or stem
+        kind = path.suffix.lower()
+        try:
+            check_slug(article_id)
+            check_slug(source, "source name")
+            if kind == ".md":
+                article = parse_article(text, article_id)
+                return replace(article, url=url or article.url)
+            if kind in (".html", ".htm"):
+                return parse_html(text, article_id, source, url)
+            if kind in (".txt", ""):
+                article = parse_text(text, article_id, source, settings.rules_for(source))
+                return replace(article, url=url) if url else article
+        except InvalidArticle as exc:
+            raise VaultError(f"{path}: {exc}") from None
+        raise VaultError(f"{path}: unsupported file type {kind!r} (use .txt, .md or .html)")
+
+    # -- writing -------------------------------------------------------------------------
+
+    def save_revision(
+        self,
+        article: Article,
+        observed: datetime | None = None,
+        note: str = "",
+        author: str = "",
+        editor: str = "",
+        expected: str | None = None,
+    ) -> SaveResult:
+        """Archive `article` as a new revision unless it equals the latest one."""
+        pending = self._pending(article, observed, note, author, editor)
+        while True:
+            try:
+                with self.store.transaction() as txn:
+                    self.index.catch_up(self.store)
+                    latest = self.index.latest(article.id)
+                    if expected is not None and (latest is None or latest.commit != expected):
+                        current = latest.commit if latest else ""
+                        raise StaleRevision(
+                            f"{article.id} changed since {expected[:12]}: "
+                            f"the latest revision is {current or 'none'}",
+                            current,
+                        )
+                    result = self._append(txn, pending, latest)
+            except ConcurrentUpdate:
+                continue
+            self.index.catch_up(self.store)
+            return result
+
+    def _pending(
+        self, article: Article, observed: datetime | None, note: str, author: str, editor: str
+    ) -> _Pending:
+        try:
+            article = make_article(**{**article.__dict__})
+            Identity.parse(author or article.source)
+        except (InvalidArticle, InvalidIdentity) as exc:
+            raise VaultError(str(exc)) from None
+        return _Pending(article, observed or _now(), note, author, editor)
+
+    def _append(self, txn: Any, pending: _Pending, latest: Revision | None) -> SaveResult:
+        article = pending.article
+        old: Article | None = None
+        if latest is not None:
+            if latest.source != article.source:
+                raise VaultError(
+                    f"article {article.id} belongs to source {latest.source!r}, "
+                    f"not {article.source!r}"
+                )
+            old = self.text(latest)
+            if same_content(old, article):
+                return SaveResult("unchanged", article.id, latest.number, latest.commit)
+        return self._commit(txn, pending, old, latest.number if latest else 0)
+
+    def _commit(
+        self, txn: Any, pending: _Pending, old: Article | None, previous_number: int
+    ) -> SaveResult:
+        article = pending.article
+        number = previous_number + 1
+        words = compare(
+            old.fields() if old else {}, old.body if old else "", article.fields(), article.body
+        )
+        sha = txn.add(
+            NewCommit(
+                path=f"{article.source}/{article.id}.md",
+                content=format_article(article),
+                author=Identity.parse(pending.author or article.source),
+                author_time=_article_time(article, pending.observed),
+                commit_time=_now(),
+                message=_message(article, number, words, pending),
+            )
+        )
+        return SaveResult("saved", article.id, number, sha)
+
+    def import_records(
+        self,
+        lines: Iterable[str],
+        progress: Callable[[int], None] | None = None,
+        batch: int = IMPORT_BATCH,
+    ) -> tuple[int, int]:
+        """Import JSONL revisions in order, one pack per batch; return (saved, unchanged)."""
+        saved = unchanged = 0
+        numbered = enumerate(lines, start=1)
+        while True:
+            chunk = [(n, line) for n, line in _take(numbered, batch)]
+            if not chunk:
+                return saved, unchanged
+            error: str | None = None
+            with self.store.transaction() as txn:
+                self.index.catch_up(self.store)
+                latest: dict[str, tuple[Article, int]] = {}
+                for number, line in chunk:
+                    try:
+                        pending = self._record(line)
+                    except VaultError as exc:
+                        error = f"line {number}: {exc}"
+                        break
+                    article = pending.article
+                    previous = latest.get(article.id) or self._latest_article(article.id)
+                    if previous and previous[0].source != article.source:
+                        error = f"line {number}: {article.id} belongs to {previous[0].source!r}"
+                        break
+                    if previous and same_content(previous[0], article):
+                        unchanged += 1
+                    else:
+                        self._commit(
+                            txn,
+                            pending,
+                            previous[0] if previous else None,
+                            previous[1] if previous else 0,
+                        )
+                        latest[article.id] = (article, (previous[1] if previous else 0) + 1)
+                        saved += 1
+                    if progress:
+                        progress(1)
+            self.index.catch_up(self.store)
+            if error:
+                raise ImportStopped(f"{error}; the {saved} revisions before it were saved")
+
+    def _latest_article(self, article_id: str) -> tuple[Article, int] | None:
+        latest = self.index.latest(article_id)
+        return (self.text(latest), latest.number) if latest else None
+
+    def _record(self, line: str) -> _Pending:
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise VaultError(f"not valid JSON ({exc.msg})") from None
+        if not isinstance(data, dict):
+            raise VaultError("expected a JSON object")
+        for key in ("id", "source", "title", "body"):
+            if not isinstance(data.get(key), str):
+                raise VaultError(f"field {key!r} must be a string")
+        known = ("url", "byline", "section", "published", "updated", "summary", "note", "observed")
+        for key in known:
+            if key in data and not isinstance(data[key], str | None):
+                raise VaultError(f"field {key!r} must be a string")
+        observed = parse_time(data["observed"], "observed") if data.get("observed") else None
+        article = Article(
+            id=data["id"],
+            source=data["source"],
+            title=data["title"],
+            body=data["body"],
+            url=data.get("url") or "",
+            byline=data.get("byline") or "",
+            section=data.get("section") or "",
+            published=data.get("published") or "",
+            updated=data.get("updated") or "",
+            summary=data.get("summary") or "",
+        )
+        return self._pending(
+            article, observed, data.get("note") or "", data.get("author") or "", ""
+        )
+
+    # -- reading -------------------------------------------------------------------------
+
+    def articles(
+        self, source: str = "", query: str = "", offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRow], int]:
+        """Return articles, newest change first, and the total count."""
+        return self.index.articles(source, query, offset, limit)
+
+    def article(self, article_id: str) -> ArticleRow:
+        """Return one article's summary (ArticleNotFound if unknown)."""
+        row = self.index.article(article_id)
+        if row is None:
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        return row
+
+    def history(self, article_id: str) -> list[Revision]:
+        """Return an article's revisions, oldest first (ArticleNotFound if none)."""
+        revisions = self.index.history(article_id)
+        if not revisions:
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        return revisions
+
+    def revision(self, article_id: str, spec: str | int = "latest") -> Revision:
+        """Resolve a revision by number, `first`, `latest` or (abbreviated) commit sha."""
+        text = str(spec).strip().lower()
+        if text in ("first", "old"):
+            text = "1"
+        if text in ("latest", "current", ""):
+            latest = self.index.latest(article_id)
+            if latest is None:
+                raise ArticleNotFound(f"no article with id {article_id!r}")
+            return latest
+        found: Revision | None = None
+        if text.isdigit() and len(text) < 10:
+            found = self.index.revision(article_id, int(text))
+        if found is None and _SHA_PREFIX.fullmatch(text):
+            matches = self.index.revisions_by_commit(article_id, text)
+            if len(matches) > 1:
+                raise RevisionNotFound(f"{spec!r} is ambiguous: it matches several revisions")
+            found = matches[0] if matches else None
+        if found is None:
+            self.article(article_id)
+            raise RevisionNotFound(f"article {article_id!r} has no revision {spec!r}")
+        return found
+
+    def text(self, revision: Revision) -> Article:
+        """Return the stored article of a revision."""
+        return parse_article(self.store.read_blob(revision.blob), revision.article)
+
+    def stored_file(self, revision: Revision) -> str:
+        """Return the exact stored file of a revision."""
+        return self.store.read_blob(revision.blob)
+
+    def diff(self, article_id: str, old: str | int = "first", new: str | int = "latest") -> Diff:
+        """Return the word diff between two revisions (default: Old Version to current)."""
+        a, b = self.revision(article_id, old), self.revision(article_id, new)
+        left, right = self.text(a), self.text(b)
+        words = compare(left.fields(), left.body, right.fields(), right.body)
+        skipped = max(0, abs(b.number - a.number) - 1)
+        return Diff(article_id, a, b, words, skipped)
+
+    def search(self, query: str, offset: int = 0, limit: int = 50) -> list[Revision]:
+        """Return revisions whose text matches `query` (FTS over every revision)."""
+        return self.index.search(query, offset, limit)
+
+    def recent(self, **filters: Any) -> list[tuple[int, Revision]]:
+        """Return recent revisions, newest first (see Index.recent for filters)."""
+        return self.index.recent(**filters)
+
+    # -- maintenance ---------------------------------------------------------------------
+
+    def reindex(self) -> int:
+        """Rebuild the index from git alone; return the number of revisions."""
+        with self.store.locked():
+            return self.index.rebuild(self.store)
+
+    def verify(self) -> list[str]:
+        """Check every object, and that git and the index agree; return the problems."""
+        problems = self.store.check_objects()
+        indexed = {r.commit: r for r in self.index.all_revisions()}
+        seen = 0
+        numbers: dict[str, int] = {}
+        try:
+            for record in self.store.walk(None):
+                seen += 1
+                row = indexed.get(record.sha)
+                if row is None:
+                    problems.append(f"commit {record.sha} is not in the index")
+                    continue
+                if row.blob != record.blob:
+                    problems.append(f"commit {record.sha}: index blob differs from git")
+                if record.path != f"{row.source}/{row.article}.md":
+                    problems.append(f"commit {record.sha}: trailers name {record.path}")
+                if self.store.changed_paths(record.sha) != [record.path]:
+                    problems.append(f"commit {record.sha}: its tree change is not {record.path}")
+                expected = numbers.get(row.article, 0) + 1
+                if row.number != expected:
+                    problems.append(
+                        f"commit {record.sha}: revision {row.number}, expected {expected}"
+                    )
+                numbers[row.article] = row.number
+        except StoreError as exc:
+            problems.append(str(exc))
+        if seen != len(indexed):
+            problems.append(f"git has {seen} revisions on main, the index {len(indexed)}")
+        return problems
+
+    def export_jsonl(self) -> Iterator[str]:
+        """Yield every revision as one import-format JSON line, in archive order."""
+        for revision in self.index.all_revisions():
+            article = self.text(revision)
+            record: dict[str, Any] = {"id": article.id, "source": article.source}
+            record.update({k: v for k, v in article.fields().items() if k != "source"})
+            record["body"] = article.body
+            record["observed"] = revision.observed
+            if revision.note:
+                record["note"] = revision.note
+            record["author"] = revision.author
+            yield json.dumps(record, ensure_ascii=False)
+
+
+def _take(items: Iterator[tuple[int, str]], count: int) -> list[tuple[int, str]]:
+    chunk: list[tuple[int, str]] = []
+    for item in items:
+        if item[1].strip():
+            chunk.append(item)
+        if len(chunk) >= count:
+            break
+    return chunk
+
+
+def default_home() -> Path:
+    """Return the archive home from VERSIONVAULT_ARCHIVE, else ./archive."""
+    return Path(os.environ.get("VERSIONVAULT_ARCHIVE", "archive"))

@@ -1,0 +1,240 @@
+"""Tests for saving revisions: git on disk, trailers, locking, crashes and the index."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from dulwich.objects import Blob
+
+from versionvault.article import Article, make_article
+from versionvault.index import Index
+from versionvault.store import Identity, InvalidIdentity, NewCommit, Store, StoreError
+from versionvault.vault import StaleRevision, Vault, VaultError
+
+from .conftest import git
+
+
+def _article(body: str, title: str = "A Title", article_id: str = "story") -> Article:
+    return make_article(id=article_id, source="paper", title=title, body=body, url="https://p/s")
+
+
+def _fsck(home: Path) -> None:
+    git("--git-dir", str(home / "articles.git"), "fsck", "--strict", "--no-dangling")
+
+
+def _git_log(home: Path, fmt: str = "%H") -> list[str]:
+    out = git("--git-dir", str(home / "articles.git"), "log", f"--format={fmt}", "main")
+    return out.splitlines()
+
+
+def test_save_writes_a_clean_commit_with_trailers(vault: Vault, home: Path) -> None:
+    observed = datetime(2024, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    first = vault.save_revision(_article("One two three."), observed=observed, note="first seen")
+    assert (first.status, first.revision) == ("saved", 1)
+    second = vault.save_revision(_article("One two four five."), author="Ann Editor <ann@x.org>")
+    assert (second.status, second.revision) == ("saved", 2)
+    _fsck(home)
+    assert _git_log(home) == [second.commit, first.commit]
+    message = git("--git-dir", str(home / "articles.git"), "log", "-1", "--format=%B", first.commit)
+    assert message.startswith("story: revision 1\n\n")
+    trailers = git(
+        "--git-dir",
+        str(home / "articles.git"),
+        "log",
+        "-1",
+        "--format=%(trailers:only,unfold)",
+        first.commit,
+    )
+    assert "Article: story\n" in trailers
+    assert "Revision: 1\n" in trailers
+    assert "Url: https://p/s\n" in trailers
+    assert "Observed: 2024-03-01T12:00:00+05:30\n" in trailers
+    assert "Note: first seen\n" in trailers
+    dates = git(
+        "--git-dir", str(home / "articles.git"), "log", "-1", "--format=%aI|%an|%cn", first.commit
+    )
+    assert dates.strip() == "2024-03-01T12:00:00+05:30|paper|VersionVault"
+    assert _git_log(home, "%an")[0] == "Ann Editor"
+    tree = git("--git-dir", str(home / "articles.git"), "ls-tree", "-r", "--name-only", "main")
+    assert tree.split() == ["paper/story.md"]
+    stored = git("--git-dir", str(home / "articles.git"), "show", "main:paper/story.md")
+    assert stored == vault.stored_file(vault.revision("story", "latest"))
+
+
+def test_unchanged_makes_no_commit_and_a_revert_makes_one(vault: Vault, home: Path) -> None:
+    vault.save_revision(_article("Alpha beta."))
+    again = vault.save_revision(_article("Alpha   beta.  \n\n\n"))
+    assert (again.status, again.revision) == ("unchanged", 1)
+    vault.save_revision(_article("Alpha gamma."))
+    revert = vault.save_revision(_article("Alpha beta."))
+    assert (revert.status, revert.revision) == ("saved", 3)
+    assert len(_git_log(home)) == 3
+    assert vault.revision("story", 1).blob == vault.revision("story", 3).blob
+
+
+def test_the_author_date_is_the_articles_own_update_time(vault: Vault, home: Path) -> None:
+    article = make_article(
+        id="x", source="paper", title="T", body="Body.", updated="2024-03-02T12:30:00+01:00"
+    )
+    vault.save_revision(article)
+    assert _git_log(home, "%aI")[0] == "2024-03-02T12:30:00+01:00"
+
+
+def test_revisions_are_named_by_number_sha_first_latest(vault: Vault) -> None:
+    shas = [vault.save_revision(_article(f"Text number {n}.")).commit for n in range(3)]
+    assert vault.revision("story", "first").commit == shas[0]
+    assert vault.revision("story", "latest").commit == shas[2]
+    assert vault.revision("story", "2").commit == shas[1]
+    assert vault.revision("story", shas[1][:8]).number == 2
+    assert vault.revision("story", shas[1]).number == 2
+    with pytest.raises(VaultError):
+        vault.revision("story", "9")
+    with pytest.raises(VaultError):
+        vault.revision("nope", "1")
+
+
+def test_stale_expected_revision_is_refused(vault: Vault) -> None:
+    first = vault.save_revision(_article("Version one."))
+    vault.save_revision(_article("Version two."))
+    with pytest.raises(StaleRevision) as caught:
+        vault.save_revision(_article("Version three."), expected=first.commit)
+    assert caught.value.current == vault.revision("story").commit
+    assert len(vault.history("story")) == 2
+
+
+def test_an_article_cannot_change_source(vault: Vault) -> None:
+    vault.save_revision(_article("Text."))
+    moved = make_article(id="story", source="other", title="T", body="Text.")
+    with pytest.raises(VaultError, match="belongs to source"):
+        vault.save_revision(moved)
+
+
+@pytest.mark.parametrize(
+    "path", ["../x.md", "paper/../x.md", ".git/x.md", "paper//x.md", "paper/x", "a/b/c.md", "/x.md"]
+)
+def test_store_refuses_unsafe_paths(home: Path, path: str) -> None:
+    store = Store(home / "articles.git")
+    new = NewCommit(path, "x", Identity("A", "a@b"), datetime.now(UTC), datetime.now(UTC), "m")
+    with pytest.raises(StoreError), store.transaction() as txn:
+        txn.add(new)
+    assert store.tip() is None
+
+
+@pytest.mark.parametrize("author", ["", "A\nB", "A <b\n>", "<a@b>", "A <b> <c>", "A\0"])
+def test_identities_git_would_reject_are_refused(author: str) -> None:
+    with pytest.raises(InvalidIdentity):
+        Identity.parse(author)
+
+
+def test_non_minute_offsets_are_refused(home: Path) -> None:
+    store = Store(home / "articles.git")
+    odd = datetime.now(timezone(timedelta(seconds=30)))
+    new = NewCommit("paper/x.md", "x", Identity("A", "a@b"), odd, odd, "m")
+    with pytest.raises(StoreError), store.transaction() as txn:
+        txn.add(new)
+    assert store.tip() is None
+
+
+def test_index_rebuilt_from_git_equals_the_live_index(vault: Vault, home: Path) -> None:
+    for n in range(5):
+        vault.save_revision(
+            _article(f"Body {n} of the story.", title=f"Title {n % 2}"), note=f"note {n}"
+        )
+        vault.save_revision(_article(f"Other {n}.", article_id="other"))
+    live = list(vault.index.all_revisions())
+    fresh = Index(home / "fresh.sqlite3")
+    fresh.rebuild(vault.store)
+    assert list(fresh.all_revisions()) == live
+    assert vault.reindex() == len(live)
+    assert list(vault.index.all_revisions()) == live
+    assert vault.verify() == []
+    assert vault.history("story")[3].headline_changed
+
+
+def test_index_catches_up_on_open(home: Path) -> None:
+    with Vault.open(home) as one, Vault.open(home) as two:
+        one.save_revision(_article("Seen by one."))
+        with Vault.open(home) as three:
+            assert three.history("story")[0].number == 1
+        two.index.catch_up(two.store)
+        assert two.history("story")[0].number == 1
+
+
+def test_index_rebuilds_when_main_no_longer_holds_its_commit(vault: Vault, home: Path) -> None:
+    vault.save_revision(_article("First text."))
+    vault.save_revision(_article("Second text."))
+    first = vault.revision("story", 1).commit
+    git("--git-dir", str(home / "articles.git"), "update-ref", "refs/heads/main", first)
+    with Vault.open(home) as reopened:
+        assert [r.commit for r in reopened.history("story")] == [first]
+
+
+def test_search_finds_text_that_was_later_removed(vault: Vault) -> None:
+    vault.save_revision(_article("The mayor praised the xylophone orchestra."))
+    vault.save_revision(_article("The mayor praised the orchestra."))
+    hits = vault.search("xylophone")
+    assert [(h.article, h.number) for h in hits] == [("story", 1)]
+
+
+_WRITER = """
+import sys
+from versionvault.article import make_article
+from versionvault.vault import Vault
+vault = Vault.open(__import__("pathlib").Path(sys.argv[1]))
+for n in range(int(sys.argv[3])):
+    article = make_article(id=f"{sys.argv[2]}-{n % 3}", source="paper", title="T",
+                           body=f"Writer {sys.argv[2]} revision {n}.")
+    vault.save_revision(article)
+"""
+
+
+def test_four_processes_lose_no_revision(home: Path) -> None:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(home), f"w{i}", "100"])
+        for i in range(4)
+    ]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0, 0, 0]
+    assert len(_git_log(home)) == 400
+    _fsck(home)
+    with Vault.open(home) as vault:
+        assert vault.verify() == []
+        assert vault.index.counts() == (12, 400)
+
+
+def test_a_writer_killed_mid_save_leaves_a_working_archive(home: Path) -> None:
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.6):
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(home), "k", "100000"])
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with Vault.open(home) as vault:
+            result = vault.save_revision(_article(f"After the kill at {delay}."))
+            assert result.status == "saved"
+            _fsck(home)
+            assert vault.verify() == []
+
+
+def test_stale_locks_left_by_a_killed_writer_are_cleared(vault: Vault, home: Path) -> None:
+    vault.save_revision(_article("Before the crash."))
+    repo = home / "articles.git"
+    (repo / "refs" / "heads" / "main.lock").write_text("garbage\n")
+    blob = Blob.from_string(b"---\ntitle: T\nsource: paper\nurl: https://p/s\n---\n\nAfter.\n")
+    sha = blob.id.decode()
+    (repo / "objects" / sha[:2]).mkdir(exist_ok=True)
+    (repo / "objects" / sha[:2] / (sha[2:] + ".lock")).write_bytes(b"partial")
+    (repo / "objects" / "pack" / "tmpabc123.pack").write_bytes(b"partial pack")
+    old = time.time() - 60
+    os.utime(repo / "refs" / "heads" / "main.lock", (old, old))
+    result = vault.save_revision(_article("After."))
+    assert result.revision == 2
+    assert not (repo / "refs" / "heads" / "main.lock").exists()
+    assert not (repo / "objects" / "pack" / "tmpabc123.pack").exists()
+    _fsck(home)
+    git("--git-dir", str(repo), "update-ref", "refs/heads/main", result.commit)
