@@ -1,0 +1,65 @@
+"""Tests for `git clone` over our smart HTTP: the real git CLI against uvicorn."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from versionvault.article import make_article
+from versionvault.gitserve import READ_ONLY_MESSAGE, create_git_app
+from versionvault.vault import Vault
+
+from .conftest import SAMPLES, git
+from .serving import serve
+
+
+def _app(home: Path) -> Starlette:
+    return Starlette(routes=[Mount("/archive.git", app=create_git_app(home / "articles.git"))])
+
+
+def _main(home: Path) -> str:
+    return git("--git-dir", str(home / "articles.git"), "rev-parse", "main").strip()
+
+
+def test_clone_fetch_and_refused_push(vault: Vault, home: Path, tmp_path: Path) -> None:
+    vault.import_records((SAMPLES / "github-privacy-statement.jsonl").read_text().splitlines())
+    clone = tmp_path / "clone"
+    with serve(_app(home)) as base:
+        git("clone", "-q", f"{base}/archive.git", str(clone))
+        assert git("rev-parse", "HEAD", cwd=clone).strip() == _main(home)
+        git("fsck", "--strict", cwd=clone)
+        assert (clone / "github-site-policy" / "github-privacy-statement.md").is_file()
+
+        for n in range(2):
+            article = make_article(id="new-story", source="paper", title="New", body=f"Text {n}.")
+            vault.save_revision(article)
+        fetched = subprocess.run(
+            ["git", "fetch", "-v", "origin"], cwd=clone, capture_output=True, text=True, check=True
+        )
+        assert _main(home)[:7] in fetched.stderr
+        assert git("rev-parse", "origin/main", cwd=clone).strip() == _main(home)
+        new = git("rev-list", "HEAD..origin/main", cwd=clone).split()
+        assert len(new) == 2
+
+        before = _main(home)
+        git("commit", "-q", "--allow-empty", "-m", "mine", cwd=clone)
+        pushed = subprocess.run(
+            ["git", "push", "origin", "HEAD:main"], cwd=clone, capture_output=True, text=True
+        )
+        assert pushed.returncode != 0
+        assert READ_ONLY_MESSAGE in pushed.stderr
+        assert _main(home) == before
+
+
+def test_only_smart_http_is_served(home: Path) -> None:
+    from starlette.testclient import TestClient
+
+    with TestClient(_app(home)) as client:
+        assert client.get("/archive.git/info/refs").status_code == 403
+        assert client.get("/archive.git/HEAD").status_code == 404
+        assert client.post("/archive.git/git-receive-pack").status_code == 403
+        bad = client.post("/archive.git/git-upload-pack", content=b"x")
+        assert bad.status_code == 415
