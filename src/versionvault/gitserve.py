@@ -13,7 +13,7 @@ from pathlib import Path
 import anyio.to_thread
 from dulwich.protocol import ReceivableProtocol, pkt_line
 from dulwich.repo import Repo
-from dulwich.server import DictBackend, UploadPackHandler
+from dulwich.server import BackendRepo, DictBackend, UploadPackHandler
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
@@ -43,7 +43,8 @@ def _run_upload_pack(repo_path: Path, body: bytes, advertise: bool, write: Write
             return len(data)
 
         proto = ReceivableProtocol(BytesIO(body).read, write_fn)
-        backend = DictBackend({"/": repo})
+        repos: dict[str, BackendRepo] = {"/": repo}
+        backend = DictBackend(repos)
         handler = UploadPackHandler(
             backend, ["/"], proto, stateless_rpc=True, advertise_refs=advertise
         )
