@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from .article import InvalidArticle, check_slug
+from .editors import EditorError, add_editor, load_editors, revoke_editor
 from .settings import add_source, load_sources
 from .store import StoreError
 from .vault import MAX_INPUT_BYTES, Vault, VaultError, default_home, parse_time
@@ -31,7 +32,7 @@ def _user_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (VaultError, InvalidArticle, StoreError) as exc:
+        except (VaultError, InvalidArticle, StoreError, EditorError) as exc:
             _fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
@@ -256,6 +257,70 @@ def export(ctx: click.Context, bundle: Path | None, jsonl: Path | None) -> None:
                 out.write(line + "\n")
         tmp.replace(jsonl)
         click.echo(f"wrote {jsonl}")
+
+
+@main.group()
+def editor() -> None:
+    """Manage editors and their API tokens (editors.toml)."""
+
+
+@editor.command("add")
+@click.argument("name")
+@click.pass_context
+@_user_errors
+def editor_add(ctx: click.Context, name: str) -> None:
+    """Add an editor and print their new token (shown only this once)."""
+    token = add_editor(_vault(ctx).home / "editors.toml", name)
+    click.echo(f"editor {name} added; their token (stored only as a SHA-256 hash):")
+    click.echo(token)
+
+
+@editor.command("list")
+@click.pass_context
+@_user_errors
+def editor_list(ctx: click.Context) -> None:
+    """List editors and whether their token is active."""
+    for item in load_editors(_home(ctx) / "editors.toml").values():
+        state = f"revoked {item.revoked}" if item.revoked else "active"
+        click.echo(f"{item.name}\tadded {item.added}\t{state}")
+
+
+@editor.command("revoke")
+@click.argument("name")
+@click.pass_context
+@_user_errors
+def editor_revoke(ctx: click.Context, name: str) -> None:
+    """Revoke an editor's token."""
+    revoked = revoke_editor(_vault(ctx).home / "editors.toml", name)
+    click.echo(f"editor {revoked.name} revoked at {revoked.revoked}")
+
+
+@main.group()
+def mirror() -> None:
+    """Push the archive to other Git remotes."""
+
+
+@mirror.command("push")
+@click.argument("remote")
+@click.pass_context
+@_user_errors
+def mirror_push(ctx: click.Context, remote: str) -> None:
+    """Push main to REMOTE (a Git URL or a path to a bare repository)."""
+    vault = _vault(ctx)
+    vault.store.push(remote)
+    click.echo(f"pushed main {vault.store.tip()} to {remote}")
+
+
+@main.command()
+@click.pass_context
+@_user_errors
+def gc(ctx: click.Context) -> None:
+    """Repack the repository with deltas (needs the git binary)."""
+    vault = _vault(ctx)
+    before = vault.store.size()
+    vault.store.repack()
+    after = vault.store.size()
+    click.echo(f"repacked: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
 
 
 def build_demo(home: Path) -> Vault:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
 
 from dulwich.bundle import create_bundle_from_repo, write_bundle
@@ -444,6 +447,52 @@ class Store:
         with bundle, open(tmp, "wb") as f:
             write_bundle(f, bundle)
         tmp.replace(path)
+
+    def push(self, remote: str) -> str:
+        """Push main to a Git remote (URL or path); return what the remote reported."""
+        from dulwich import porcelain
+        from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
+
+        if self.tip() is None:
+            raise StoreError("the archive is empty: nothing to push")
+        out, err = BytesIO(), BytesIO()
+        try:
+            result = porcelain.push(
+                str(self.path),
+                remote,
+                [b"refs/heads/main:refs/heads/main"],
+                outstream=out,
+                errstream=err,
+            )
+        except (GitProtocolError, HangupException, NotGitRepository, OSError, ValueError) as exc:
+            raise StoreError(f"push to {remote} failed: {exc}") from None
+        refused = {k: v for k, v in (result.ref_status or {}).items() if v}
+        if refused:
+            reasons = "; ".join(f"{k.decode()}: {v}" for k, v in refused.items())
+            raise StoreError(f"{remote} refused the push: {reasons}")
+        return err.getvalue().decode(errors="replace").strip()
+
+    def size(self) -> int:
+        """Return the bytes the object database takes on disk."""
+        return sum(p.stat().st_size for p in (self.path / "objects").rglob("*") if p.is_file())
+
+    def repack(self) -> None:
+        """Repack every object with deltas using the git binary, holding the write lock."""
+        git = shutil.which("git")
+        if git is None:
+            raise StoreError("gc needs the git binary, which is not installed: install git")
+        with self.locked():
+            for args in (
+                ["repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=250"],
+                ["prune-packed", "-q"],
+            ):
+                done = subprocess.run(
+                    [git, "--git-dir", str(self.path), *args], capture_output=True, text=True
+                )
+                if done.returncode:
+                    raise StoreError(f"git {args[0]} failed: {done.stderr.strip()}")
+            self.repo.close()
+            self.repo = Repo(str(self.path))
 
     def check_objects(self) -> list[str]:
         """Check every object reachable from main; return problems found."""

@@ -1,0 +1,74 @@
+"""Tests for editors' tokens, mirror push and gc through the CLI, with the real git CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+
+from versionvault.editors import RevokedToken, UnknownToken, authenticate
+
+from .conftest import SAMPLES, git, run_cli, run_process
+
+
+def test_editor_tokens_are_stored_hashed_and_can_be_revoked(home: Path) -> None:
+    added = run_cli(home, "editor", "add", "ann")
+    assert added.exit_code == 0, added.output
+    token = added.output.strip().splitlines()[-1]
+    stored = (home / "editors.toml").read_text()
+    assert token not in stored
+    assert tomllib.loads(stored)["editors"]["ann"]["token_sha256"] == (
+        hashlib.sha256(token.encode()).hexdigest()
+    )
+    assert authenticate(home / "editors.toml", token).name == "ann"
+    assert "ann\tadded" in run_cli(home, "editor", "list").output
+    again = run_process(home, "editor", "add", "ann")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert run_cli(home, "editor", "revoke", "ann").exit_code == 0
+    assert "revoked" in run_cli(home, "editor", "list").output
+    try:
+        authenticate(home / "editors.toml", token)
+        raise AssertionError("a revoked token was accepted")
+    except RevokedToken:
+        pass
+    try:
+        authenticate(home / "editors.toml", "vv_not-a-token")
+        raise AssertionError("an unknown token was accepted")
+    except UnknownToken:
+        pass
+    missing = run_process(home, "editor", "revoke", "bob")
+    assert missing.returncode == 1 and "no editor named 'bob'" in missing.stderr
+    bad = run_process(home, "editor", "add", "Bad Name")
+    assert bad.returncode == 1 and "invalid editor name" in bad.stderr
+
+
+def test_mirror_push_to_a_bare_repository(home: Path, tmp_path: Path) -> None:
+    run_cli(home, "import", str(SAMPLES / "github-privacy-statement.jsonl"))
+    mirror = tmp_path / "mirror.git"
+    git("init", "-q", "--bare", str(mirror))
+    result = run_cli(home, "mirror", "push", str(mirror))
+    assert result.exit_code == 0, result.output
+    main = git("--git-dir", str(home / "articles.git"), "rev-parse", "main").strip()
+    assert git("--git-dir", str(mirror), "rev-parse", "main").strip() == main
+    git("--git-dir", str(mirror), "fsck", "--strict")
+    run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))
+    assert run_cli(home, "mirror", "push", str(mirror)).exit_code == 0
+    assert git("--git-dir", str(mirror), "rev-list", "--count", "main").strip() == "12"
+    nowhere = run_process(home, "mirror", "push", str(tmp_path / "missing.git"))
+    assert nowhere.returncode == 1
+    assert len(nowhere.stderr.strip().splitlines()) == 1
+
+
+def test_gc_repacks_smaller_and_keeps_everything(home: Path) -> None:
+    run_cli(home, "import", str(SAMPLES / "github-community-guidelines.jsonl"))
+    run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))
+    before = git("--git-dir", str(home / "articles.git"), "rev-parse", "main")
+    result = run_cli(home, "gc")
+    assert result.exit_code == 0, result.output
+    sizes = [float(x) for x in result.output.split(":")[1].replace("MB", "").split("->")]
+    assert sizes[1] < sizes[0]
+    assert git("--git-dir", str(home / "articles.git"), "rev-parse", "main") == before
+    git("--git-dir", str(home / "articles.git"), "fsck", "--strict")
+    assert run_cli(home, "verify").exit_code == 0
+    saved = run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))
+    assert saved.output.startswith("unchanged")
