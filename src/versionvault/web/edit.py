@@ -97,7 +97,8 @@ def edit_routes(vault: Vault) -> list[Route]:
             try:
                 source = vault.article(article_id).source
             except ArticleNotFound:
-                raise _Refused(422, "field 'source' is required for a new article", field="source")
+                message = "field 'source' is required for a new article"
+                raise _Refused(422, message, field="source") from None
         note = fields.pop("note", "")
         try:
             article = make_article(id=article_id, source=source, **fields)
