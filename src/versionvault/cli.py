@@ -9,6 +9,7 @@ from functools import wraps
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -83,15 +84,40 @@ def source() -> None:
 @click.argument("name")
 @click.option("--feed", "feeds", multiple=True, help="An RSS or Atom feed URL.")
 @click.option("--page", "pages", multiple=True, help="An article page URL to watch.")
+@click.option("--domain", "domains", multiple=True, help="A domain whose URLs belong here.")
+@click.option("--rate", type=float, help="At most this many requests a minute per domain.")
+@click.option("--user-agent", help="The User-Agent header to send.")
+@click.option("--selector", help="CSS selector of the article body (tag, #id, .class, >).")
+@click.option("--furniture", multiple=True, help="A regex for paragraphs to drop (repeatable).")
+@click.option("--quiet-days", type=float, help="Warn when nothing new came for this long.")
 @click.pass_context
 @_user_errors
 def source_add(
-    ctx: click.Context, name: str, feeds: tuple[str, ...], pages: tuple[str, ...]
+    ctx: click.Context,
+    name: str,
+    feeds: tuple[str, ...],
+    pages: tuple[str, ...],
+    domains: tuple[str, ...],
+    furniture: tuple[str, ...],
+    rate: float | None,
+    user_agent: str | None,
+    selector: str | None,
+    quiet_days: float | None,
 ) -> None:
-    """Add a source, or add feeds and pages to one."""
+    """Add a source, or add feeds and pages to one (other options replace its settings)."""
     check_slug(name, "source name")
     vault = _vault(ctx)
-    added = add_source(vault.home / "sources.toml", name, feeds, pages)
+    options = {"rate": rate, "user_agent": user_agent, "selector": selector}
+    added = add_source(
+        vault.home / "sources.toml",
+        name,
+        feeds,
+        pages,
+        domains,
+        furniture,
+        quiet_days=quiet_days,
+        **options,
+    )
     click.echo(f"source {added.name}: {len(added.feeds)} feeds, {len(added.pages)} pages")
 
 
@@ -102,7 +128,9 @@ def source_list(ctx: click.Context) -> None:
     """List the sources."""
     settings = load_sources(_home(ctx) / "sources.toml")
     for item in settings.sources.values():
-        click.echo(f"{item.name}\t{len(item.feeds)} feeds\t{len(item.pages)} pages")
+        click.echo(
+            f"{item.name}\t{len(item.feeds)} feeds\t{len(item.pages)} pages\t{item.rate:g}/min"
+        )
 
 
 @main.command()
@@ -208,6 +236,39 @@ def diff(
         f"revision {result.new.number} ({result.new.commit[:12]}); {result.words.stats.summary()}"
     )
     click.echo(render_text(result.words, color=use_color), nl=False)
+
+
+def _print_round(report: Any) -> None:
+    click.echo(report.line())
+    for warning in report.warnings:
+        click.echo(f"warning: {warning.url or warning.source}: {warning.message}", err=True)
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--once", is_flag=True, help="Run one round and exit (for cron).")
+@click.option(
+    "--interval", default=900, show_default=True, type=click.IntRange(min=1), help="Seconds."
+)
+@click.pass_context
+@_user_errors
+def watch(ctx: click.Context, urls: tuple[str, ...], once: bool, interval: int) -> None:
+    """Fetch feeds and pages, archive what changed; with URLs, only those."""
+    import asyncio
+
+    from .watch import Watcher
+
+    for url in urls:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise VaultError(f"not an http(s) URL: {url}")
+    with Watcher(_vault(ctx)) as watcher:
+        if once:
+            _print_round(watcher.run_once(urls))
+            return
+        try:
+            asyncio.run(watcher.run_forever(interval, _print_round, targets=urls))
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
 
 
 @main.command()

@@ -13,6 +13,8 @@ import tomli_w
 from .article import InvalidArticle, TextRules, check_slug
 
 __all__ = [
+    "DEFAULT_QUIET_DAYS",
+    "DEFAULT_RATE",
     "Source",
     "SourceSettings",
     "add_source",
@@ -20,6 +22,9 @@ __all__ = [
     "sample_sources_text",
     "save_sources",
 ]
+
+DEFAULT_RATE = 30.0
+DEFAULT_QUIET_DAYS = 7.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,10 @@ class Source:
     domains: tuple[str, ...] = ()
     text: TextRules = field(default_factory=TextRules)
     raw: dict[str, Any] = field(default_factory=dict)
+    rate: float = DEFAULT_RATE
+    user_agent: str = ""
+    selector: str = ""
+    quiet_days: float = DEFAULT_QUIET_DAYS
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,33 @@ def sample_sources_text() -> str:
     return (resources.files("versionvault") / "samples" / "sources.toml").read_text("utf-8")
 
 
+def _positive(name: str, data: dict[str, Any], key: str, default: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InvalidArticle(f"source {name}: {key} must be a positive number, not {value!r}")
+    return float(value)
+
+
+def _watch_options(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    from .fetch import InvalidSelector, css_to_xpath
+
+    selector = str(data.get("selector", ""))
+    if selector:
+        try:
+            css_to_xpath(selector)
+        except InvalidSelector as exc:
+            raise InvalidArticle(f"source {name}: {exc}") from None
+    agent = str(data.get("user-agent", ""))
+    if "\n" in agent or "\r" in agent:
+        raise InvalidArticle(f"source {name}: user-agent must be one line")
+    return {
+        "rate": _positive(name, data, "rate", DEFAULT_RATE),
+        "user_agent": agent,
+        "selector": selector,
+        "quiet_days": _positive(name, data, "quiet-days", DEFAULT_QUIET_DAYS),
+    }
+
+
 def _source(name: str, data: dict[str, Any]) -> Source:
     check_slug(name, "source name")
     return Source(
@@ -71,6 +107,7 @@ def _source(name: str, data: dict[str, Any]) -> Source:
         domains=tuple(str(d).lower() for d in data.get("domains", ())),
         text=TextRules.from_mapping(data.get("text", {})),
         raw=data,
+        **_watch_options(name, data),
     )
 
 
@@ -98,12 +135,33 @@ def save_sources(path: Path, settings: SourceSettings) -> None:
     tmp.replace(path)
 
 
-def add_source(path: Path, name: str, feeds: tuple[str, ...], pages: tuple[str, ...]) -> Source:
-    """Add a source or extend its feeds and pages; return it."""
+def add_source(
+    path: Path,
+    name: str,
+    feeds: tuple[str, ...],
+    pages: tuple[str, ...],
+    domains: tuple[str, ...] = (),
+    furniture: tuple[str, ...] = (),
+    **options: Any,
+) -> Source:
+    """Add a source or extend it (feeds, pages, domains, furniture; options replace); return it.
+
+    Options are the watch settings by their TOML names with `_` for `-`: rate, user_agent,
+    selector, quiet_days; None leaves a setting as it is.
+    """
     settings = load_sources(path)
     raw = dict(settings.sources[name].raw) if name in settings.sources else {}
     raw["feeds"] = list(dict.fromkeys([*raw.get("feeds", []), *feeds]))
     raw["pages"] = list(dict.fromkeys([*raw.get("pages", []), *pages]))
+    if domains:
+        raw["domains"] = list(dict.fromkeys([*raw.get("domains", []), *domains]))
+    if furniture:
+        text = dict(raw.get("text", {}))
+        text["furniture"] = list(dict.fromkeys([*text.get("furniture", []), *furniture]))
+        raw["text"] = text
+    for key, value in options.items():
+        if value is not None:
+            raw[key.replace("_", "-")] = value
     source = _source(name, raw)
     save_sources(path, SourceSettings({**settings.sources, name: source}))
     return source

@@ -199,19 +199,38 @@ class Transaction:
         subtree.add(name, _FILE_MODE, blob.id)
         root = _copy_tree(self._root_tree())
         root.add(folder, _DIR_MODE, subtree.id)
+        self._objects.extend([blob, subtree, root])
+        self._trees[folder] = subtree
+        self._root = root
+        return self._append(root, new.author, new.author_time, new.commit_time, new.message)
+
+    def add_event(
+        self, author: Identity, author_time: datetime, commit_time: datetime, message: str
+    ) -> str:
+        """Queue a commit that keeps the tree as it is (an event); return its sha."""
+        if self._new_tip is None:
+            raise StoreError("an event needs an article to happen to: the archive is empty")
+        return self._append(self._root_tree(), author, author_time, commit_time, message)
+
+    def _append(
+        self,
+        root: Tree,
+        author: Identity,
+        author_time: datetime,
+        commit_time: datetime,
+        message: str,
+    ) -> str:
         commit = Commit()
         commit.tree = root.id
         commit.parents = [_oid(self._new_tip)] if self._new_tip else []
-        commit.author = new.author.raw()
+        commit.author = author.raw()
         commit.committer = COMMITTER.encode()
-        commit.author_time, commit.author_timezone = _git_time(new.author_time)
-        commit.commit_time, commit.commit_timezone = _git_time(new.commit_time)
+        commit.author_time, commit.author_timezone = _git_time(author_time)
+        commit.commit_time, commit.commit_timezone = _git_time(commit_time)
         commit.encoding = None
-        commit.message = new.message.encode()
+        commit.message = message.encode()
         commit.check()
-        self._objects.extend([blob, subtree, root, commit])
-        self._trees[folder] = subtree
-        self._root = root
+        self._objects.append(commit)
         self._new_tip = commit.id.decode()
         self.commits.append(self._new_tip)
         return self._new_tip
@@ -410,7 +429,9 @@ class Store:
         try:
             _, blob = tree_lookup_path(self.repo.__getitem__, commit.tree, _check_path(path))
         except (KeyError, NotTreeError, StoreError):
-            raise StoreError(f"commit {sha} names {path!r}, which is not in its tree") from None
+            if "Event" not in trailers:
+                raise StoreError(f"commit {sha} names {path!r}, which is not in its tree") from None
+            blob = ObjectID(b"")
         return CommitRecord(
             sha=sha,
             parent=commit.parents[0].decode() if commit.parents else None,

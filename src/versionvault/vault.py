@@ -24,12 +24,13 @@ from .article import (
     same_content,
     slugify,
 )
-from .index import ArticleRow, Index, Revision
+from .index import ArticleRow, Event, Index, Revision
 from .settings import SourceSettings, load_sources, sample_sources_text
 from .store import ConcurrentUpdate, Identity, InvalidIdentity, NewCommit, Store, StoreError
 from .worddiff import WordDiff, compare
 
 __all__ = [
+    "EVENTS",
     "MAX_INPUT_BYTES",
     "ArticleNotFound",
     "Diff",
@@ -43,6 +44,7 @@ __all__ = [
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 IMPORT_BATCH = 500
+EVENTS = ("removed", "left-feed")
 _SHA_PREFIX = re.compile(r"[0-9a-f]{4,40}")
 
 
@@ -302,6 +304,50 @@ class Vault:
             self.index.catch_up(self.store)
             return result
 
+    def _removed_after(self, latest: Revision) -> bool:
+        events = self.index.events(latest.article)
+        return any(e.event == "removed" and e.after_revision == latest.number for e in events)
+
+    def record_event(
+        self,
+        article_id: str,
+        event: str,
+        observed: datetime | None = None,
+        url: str = "",
+        note: str = "",
+    ) -> str:
+        """Record an event (`removed`, `left-feed`) as a commit that keeps the tree; return it."""
+        if event not in EVENTS:
+            raise VaultError(f"unknown event {event!r}: use one of {', '.join(EVENTS)}")
+        moment = observed or _now()
+        while True:
+            try:
+                with self.store.transaction() as txn:
+                    self.index.catch_up(self.store)
+                    latest = self.index.latest(article_id)
+                    if latest is None:
+                        raise ArticleNotFound(f"no article with id {article_id!r}")
+                    trailers = [
+                        ("Article", article_id),
+                        ("Source", latest.source),
+                        ("Event", event),
+                        ("Observed", moment.isoformat()),
+                        ("Url", url or latest.url),
+                        ("Note", note),
+                    ]
+                    lines = "\n".join(f"{k}: {_trailer(v)}" for k, v in trailers if _trailer(v))
+                    what = "removed" if event == "removed" else "left its feed"
+                    sha = txn.add_event(
+                        Identity.parse(latest.source),
+                        moment,
+                        _now(),
+                        f"{article_id}: {event}\n\n{what} on {moment.isoformat()}\n\n{lines}\n",
+                    )
+            except ConcurrentUpdate:
+                continue
+            self.index.catch_up(self.store)
+            return sha
+
     def _pending(
         self, article: Article, observed: datetime | None, note: str, author: str, editor: str
     ) -> _Pending:
@@ -322,7 +368,7 @@ class Vault:
                     f"not {article.source!r}"
                 )
             old = self.text(latest)
-            if same_content(old, article):
+            if same_content(old, article) and not self._removed_after(latest):
                 return SaveResult("unchanged", article.id, latest.number, latest.commit)
         return self._commit(txn, pending, old, latest.number if latest else 0)
 
@@ -487,6 +533,10 @@ class Vault:
         skipped = max(0, abs(b.number - a.number) - 1)
         return Diff(article_id, a, b, words, skipped)
 
+    def events(self, article_id: str) -> list[Event]:
+        """Return an article's events (removed, left its feed), oldest first."""
+        return self.index.events(article_id)
+
     def search(self, query: str, offset: int = 0, limit: int = 50) -> list[Revision]:
         """Return revisions whose text matches `query` (FTS over every revision)."""
         return self.index.search(query, offset, limit)
@@ -506,10 +556,17 @@ class Vault:
         """Check every object, and that git and the index agree; return the problems."""
         problems = self.store.check_objects()
         indexed = {r.commit: r for r in self.index.all_revisions()}
+        events = {e.commit: e for e in self.index.events()}
         seen = 0
         numbers: dict[str, int] = {}
+        removed: dict[str, bool] = {}
         try:
             for record in self.store.walk(None):
+                if "Event" in record.trailers:
+                    problems.extend(self._verify_event(record.sha, events, numbers))
+                    if record.trailers["Event"] == "removed":
+                        removed[record.trailers.get("Article", "")] = True
+                    continue
                 seen += 1
                 row = indexed.get(record.sha)
                 if row is None:
@@ -519,7 +576,9 @@ class Vault:
                     problems.append(f"commit {record.sha}: index blob differs from git")
                 if record.path != f"{row.source}/{row.article}.md":
                     problems.append(f"commit {record.sha}: trailers name {record.path}")
-                if self.store.changed_paths(record.sha) != [record.path]:
+                changed = self.store.changed_paths(record.sha)
+                back = removed.pop(row.article, False) and not changed
+                if changed != [record.path] and not back:
                     problems.append(f"commit {record.sha}: its tree change is not {record.path}")
                 expected = numbers.get(row.article, 0) + 1
                 if row.number != expected:
@@ -531,6 +590,20 @@ class Vault:
             problems.append(str(exc))
         if seen != len(indexed):
             problems.append(f"git has {seen} revisions on main, the index {len(indexed)}")
+        problems.extend(f"the index has event {sha}, which is not on main" for sha in events)
+        return problems
+
+    def _verify_event(
+        self, sha: str, events: dict[str, Event], numbers: dict[str, int]
+    ) -> list[str]:
+        event = events.pop(sha, None)
+        if event is None:
+            return [f"event commit {sha} is not in the index"]
+        problems = []
+        if self.store.changed_paths(sha):
+            problems.append(f"event commit {sha} changes the tree")
+        if event.after_revision != numbers.get(event.article, 0) or not event.after_revision:
+            problems.append(f"event commit {sha}: {event.article} has no revision before it")
         return problems
 
     def export_jsonl(self) -> Iterator[str]:
