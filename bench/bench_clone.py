@@ -15,10 +15,38 @@ from pathlib import Path
 
 from versionvault.vault import Vault
 
-WORDS = (
-    "the council mayor budget school road city said on in of to and for with new plan vote "
-    "year people report police court state water minister election hospital river bridge"
-).split()
+WORDS = [
+    "the",
+    "council",
+    "mayor",
+    "budget",
+    "school",
+    "road",
+    "city",
+    "said",
+    "on",
+    "in",
+    "of",
+    "to",
+    "and",
+    "for",
+    "with",
+    "new",
+    "plan",
+    "vote",
+    "year",
+    "people",
+    "report",
+    "police",
+    "court",
+    "state",
+    "water",
+    "minister",
+    "election",
+    "hospital",
+    "river",
+    "bridge",
+]
 
 
 def _paragraph(rng: random.Random) -> str:
@@ -81,7 +109,16 @@ def main() -> None:
 
     port = 8765
     server = subprocess.Popen(
-        [sys.executable, "-m", "versionvault", "--archive", str(home), "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "versionvault",
+            "--archive",
+            str(home),
+            "serve",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -96,7 +133,9 @@ def main() -> None:
                 break
             except subprocess.CalledProcessError:
                 time.sleep(0.2)
-        ours = [_clone(f"http://127.0.0.1:{port}/archive.git", work / "c1") for _ in range(args.runs)]
+        ours = [
+            _clone(f"http://127.0.0.1:{port}/archive.git", work / "c1") for _ in range(args.runs)
+        ]
         peak = _peak_rss_kib(server.pid)
     finally:
         server.terminate()
