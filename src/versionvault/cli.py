@@ -398,10 +398,29 @@ def build_demo(home: Path) -> Vault:
     return vault
 
 
+def _serve(vault: Vault, host: str, port: int) -> None:
+    import uvicorn
+
+    from .web import create_app
+
+    click.echo(f"serving {vault.home} at http://{host}:{port}/ (Ctrl+C stops)")
+    uvicorn.run(create_app(vault), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+@_user_errors
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the reading site, the feeds and the JSON API."""
+    _serve(_vault(ctx), host, port)
+
+
 @main.command()
 @click.option("--no-serve", is_flag=True, help="Build the demo archive and exit.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.pass_context
 @_user_errors
 def demo(ctx: click.Context, no_serve: bool, host: str, port: int) -> None:
@@ -410,8 +429,11 @@ def demo(ctx: click.Context, no_serve: bool, host: str, port: int) -> None:
     ctx.call_on_close(vault.close)
     articles, revisions = vault.index.counts()
     click.echo(f"demo archive at {vault.home}: {articles} articles, {revisions} revisions")
-    click.echo("try: versionvault log github-privacy-statement")
-    click.echo("     versionvault diff github-privacy-statement")
+    if no_serve:
+        click.echo("try: versionvault log github-privacy-statement")
+        click.echo("     versionvault diff github-privacy-statement")
+        return
+    _serve(vault, host, port)
 
 
 if __name__ == "__main__":

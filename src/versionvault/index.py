@@ -470,6 +470,25 @@ class Index:
         ).fetchall()
         return [_revision(r) for r in rows]
 
+    def search_articles(
+        self, query: str, source: str = "", offset: int = 0, limit: int = 50
+    ) -> tuple[list[tuple[str, list[int]]], int]:
+        """Return (article id, numbers of its matching revisions), best first, and the total."""
+        fts = _fts_query(query)
+        if not fts:
+            return [], 0
+        where = "revision_text MATCH ?" + (" AND r.source = ?" if source else "")
+        params: tuple[Any, ...] = (fts, source) if source else (fts,)
+        base = f"FROM revision_text t JOIN revisions r ON r.seq = t.rowid WHERE {where}"
+        total = self.db.execute(f"SELECT count(DISTINCT r.article) {base}", params).fetchone()
+        rows = self.db.execute(
+            f"SELECT r.article, group_concat(r.number), min(t.rank) AS best {base} "
+            "GROUP BY r.article ORDER BY best, r.article LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        ).fetchall()
+        found = [(str(r[0]), sorted(int(n) for n in str(r[1]).split(","))) for r in rows]
+        return found, int(total[0])
+
     def sources(self) -> list[tuple[str, int]]:
         """Return each source with its number of articles."""
         rows = self.db.execute(

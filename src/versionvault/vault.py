@@ -541,6 +541,20 @@ class Vault:
         """Return revisions whose text matches `query` (FTS over every revision)."""
         return self.index.search(query, offset, limit)
 
+    def search_articles(
+        self, query: str, source: str = "", offset: int = 0, limit: int = 50
+    ) -> tuple[list[tuple[str, list[int]]], int]:
+        """Return articles whose text ever matched, with their matching revisions, and a total."""
+        return self.index.search_articles(query, source, offset, limit)
+
+    def source_counts(self) -> list[tuple[str, int]]:
+        """Return each source with its number of articles."""
+        return self.index.sources()
+
+    def last_commit(self) -> str | None:
+        """Return the last commit indexed: it changes whenever the archive does."""
+        return self.index.last_commit()
+
     def recent(self, **filters: Any) -> list[tuple[int, Revision]]:
         """Return recent revisions, newest first (see Index.recent for filters)."""
         return self.index.recent(**filters)

@@ -1,0 +1,100 @@
+"""The JSON read API of DESIGN.md: articles, one article, one revision, a diff."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import params
+from .articles import find_hits
+from .caching import Freshness, is_full_sha
+from .site import Site, link
+
+__all__ = ["article", "articles", "diff", "revision"]
+
+
+def _json(data: Any, fresh: Freshness) -> Response:
+    return JSONResponse(data, headers=fresh.headers())
+
+
+def articles(site: Site, request: Request) -> Response:
+    """GET /api/articles?source=&q=&page=: articles by source, or those a search matches."""
+    source = params.slug(request, "source")
+    query = params.text(request, "q", 200)
+    number = params.number(request, "page", 1) or 1
+    fresh = site.freshness(request)
+    if (cached := fresh.not_modified(request)) is not None:
+        return cached
+    size = site.settings.page_size
+    offset = (number - 1) * size
+    items: list[dict[str, Any]]
+    if query:
+        hits, total = find_hits(site.vault, query, source, offset, size)
+        items = [
+            {
+                **asdict(hit.article),
+                "matches": list(hit.revisions),
+                "in_current": hit.in_current,
+            }
+            for hit in hits
+        ]
+    else:
+        rows, total = site.vault.articles(source=source, offset=offset, limit=size)
+        items = [asdict(row) for row in rows]
+    pages = max(1, math.ceil(total / size))
+    if number > pages:
+        raise params.BadRequest(f"there is no page {number}: the last page is {pages}")
+    following: dict[str, str | int | None] = {"source": source, "q": query, "page": number + 1}
+    return _json(
+        {
+            "articles": items,
+            "total": total,
+            "page": number,
+            "pages": pages,
+            "next": link(request, "api_articles", following) if number < pages else None,
+        },
+        fresh,
+    )
+
+
+def article(site: Site, request: Request) -> Response:
+    """GET /api/articles/{id}: an article's metadata and its revisions, oldest first."""
+    article_id = request.path_params["id"]
+    fresh = site.freshness(request)
+    if (cached := fresh.not_modified(request)) is not None:
+        return cached
+    row = site.vault.article(article_id)
+    history = site.vault.history(article_id)
+    return _json(
+        {"article": asdict(row), "revisions": [r.as_dict() for r in history]},
+        fresh,
+    )
+
+
+def revision(site: Site, request: Request) -> Response:
+    """GET /api/articles/{id}/revisions/{rev}: one revision with its header and text."""
+    article_id = request.path_params["id"]
+    spec = params.revision_spec(request.path_params["rev"])
+    fresh = site.freshness(request, is_full_sha(spec))
+    if (cached := fresh.not_modified(request)) is not None:
+        return cached
+    found = site.vault.revision(article_id, spec)
+    text = site.vault.text(found)
+    return _json({**found.as_dict(), "fields": text.fields(), "body": text.body}, fresh)
+
+
+def diff(site: Site, request: Request) -> Response:
+    """GET /api/articles/{id}/diff?from=&to=: the diff document of DESIGN.md."""
+    article_id = request.path_params["id"]
+    old_spec = params.revision_spec(params.text(request, "from") or "first", "from")
+    new_spec = params.revision_spec(params.text(request, "to") or "latest", "to")
+    fresh = site.freshness(request, is_full_sha(old_spec) and is_full_sha(new_spec))
+    if (cached := fresh.not_modified(request)) is not None:
+        return cached
+    vault = site.vault
+    old, new = vault.revision(article_id, old_spec), vault.revision(article_id, new_spec)
+    return _json(site.diff(old, new).as_dict(), fresh)
