@@ -14,11 +14,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from versionvault.fetch import FetchOptions, css_to_xpath
 from versionvault.settings import add_source, load_sources
 from versionvault.vault import Vault
-from versionvault.watch import RoundReport, Watcher, article_id_for, next_check, status
+from versionvault.watch import (
+    RoundReport,
+    Watcher,
+    article_id_for,
+    next_check,
+    status,
+    watch_in_background,
+)
+from versionvault.web import create_app
 
 from .conftest import git, run_cli
 
@@ -48,6 +57,8 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # headers and body in one write, flushed per response
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
@@ -75,7 +86,7 @@ class Site:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
         self.port = self.server.server_address[1]
 
@@ -427,7 +438,9 @@ def test_bad_input_is_a_warning_never_a_crash(home: Path, site: Site, clock: Clo
     closed = Site()
     closed.close()
     sources = home / "sources.toml"
-    add_source(sources, "paper", (site.url("/not-a-feed.xml"),), (site.url("/image.png"),))
+    add_source(
+        sources, "paper", (site.url("/not-a-feed.xml"),), (site.url("/image.png"),), rate=6000
+    )
     add_source(sources, "gone", (), (closed.url("/x"),), rate=6000)
     add_source(sources, "flaky", (), (site.url("/flaky", "localhost"),), rate=6000)
     report = watch(home, clock)
@@ -516,3 +529,42 @@ def test_css_selector_subset() -> None:
         "//div[@id='main']/p[contains(concat(' ', normalize-space(@class), ' '), ' lead ')] | //h1"
     )
     assert css_to_xpath("main [role=main]") == "//main//*[@role='main']"
+
+
+def test_status_page_and_api(home: Path, paper: Site, clock: Clock) -> None:
+    watch(home, clock)
+    paper.put("/news/story-1", "")
+    clock.advance(minutes=20)
+    watch(home, clock)
+    with Vault.open(home) as vault, TestClient(create_app(vault)) as client:
+        page = client.get("/status")
+        assert page.status_code == 200
+        assert page.template.name == "status.html"  # type: ignore[attr-defined]
+        assert page.context["page"].last_round["pages"] == 3  # type: ignore[attr-defined]
+        assert f'href="{paper.url("/news/story-1")}"' in page.text
+        assert "not archived: the page is empty" in page.text
+        data = client.get("/api/status").json()
+    assert data["last_round"]["started"] == "2024-03-01T08:20:00+00:00"
+    assert data["next_check"] == "2024-03-01T08:35:00+00:00"
+    [warning] = data["warnings"]
+    assert {k: warning[k] for k in ("source", "kind", "count", "last_seen")} == {
+        "source": "paper",
+        "kind": "extract",
+        "count": 1,
+        "last_seen": "2024-03-01T08:20:00+00:00",
+    }
+    [source] = [s for s in data["sources"] if s["name"] == "paper"]
+    assert source["watched"] == {"active": 3}
+    assert source["feeds"] == [paper.url("/feed.xml")]
+
+
+def test_rounds_run_in_the_background_for_serve_watch(home: Path, paper: Site) -> None:
+    reports: list[RoundReport] = []
+    with Vault.open(home) as vault:
+        halt = watch_in_background(vault, 3600, reports.append, options=FAST)
+        deadline = time.monotonic() + 20
+        while not reports and time.monotonic() < deadline:
+            time.sleep(0.02)
+        halt()
+        assert reports[0].saved == 3
+        assert vault.articles()[1] == 3

@@ -410,11 +410,25 @@ def _serve(vault: Vault, host: str, port: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--watch", "watching", is_flag=True, help="Also watch the sources, in this process.")
+@click.option(
+    "--interval", default=900, show_default=True, type=click.IntRange(min=1), help="Seconds."
+)
 @click.pass_context
 @_user_errors
-def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the reading site, the feeds and the JSON API."""
-    _serve(_vault(ctx), host, port)
+def serve(ctx: click.Context, host: str, port: int, watching: bool, interval: int) -> None:
+    """Serve the reading site, the feeds and the JSON API (and watch with --watch)."""
+    vault = _vault(ctx)
+    if not watching:
+        _serve(vault, host, port)
+        return
+    from .watch import watch_in_background
+
+    halt = watch_in_background(vault, interval, _print_round)
+    try:
+        _serve(vault, host, port)
+    finally:
+        halt()
 
 
 @main.command()

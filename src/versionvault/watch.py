@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ __all__ = [
     "next_check",
     "normalize_url",
     "status",
+    "watch_in_background",
 ]
 
 log = logging.getLogger("versionvault.watch")
@@ -322,9 +324,13 @@ class Watcher:
         stop = stop or asyncio.Event()
         while not stop.is_set():
             started = time.monotonic()
-            result = await self.run_round(targets)
-            if report:
-                report(result)
+            try:
+                result = await self.run_round(targets)
+            except Exception:  # a service outlives one bad round; the log keeps the cause
+                log.exception("a watch round failed")
+            else:
+                if report:
+                    report(result)
             wait = max(1.0, interval - (time.monotonic() - started))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)
@@ -603,6 +609,43 @@ class Watcher:
         self.state.add_round(report.as_row())
 
 
+def watch_in_background(
+    vault: Vault,
+    interval: float = 900.0,
+    report: Callable[[RoundReport], None] | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+    options: FetchOptions | None = None,
+) -> Callable[[], None]:
+    """Run rounds every `interval` seconds on a thread of their own; return a function to stop."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    stop: list[asyncio.Event] = []
+    watcher = Watcher(vault, clock, options)
+
+    async def rounds() -> None:
+        stop.append(asyncio.Event())
+        ready.set()
+        await watcher.run_forever(interval, report, stop[0])
+
+    def run() -> None:
+        try:
+            loop.run_until_complete(rounds())
+        finally:
+            watcher.close()
+            loop.close()
+
+    thread = threading.Thread(target=run, name="versionvault-watch-rounds", daemon=True)
+    thread.start()
+    ready.wait()
+
+    def halt(timeout: float = 60.0) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(stop[0].set)
+        thread.join(timeout)
+
+    return halt
+
+
 def status(vault: Vault, limit: int = 200) -> dict[str, Any]:
     """Return the watcher's status as plain data: last round, sources, warnings, schedule."""
     state = WatchState(vault.index)
@@ -612,7 +655,15 @@ def status(vault: Vault, limit: int = 200) -> dict[str, Any]:
     except VaultError as exc:
         configured = {}
         problems.append(
-            {"source": "", "url": "sources.toml", "kind": "settings", "message": str(exc)}
+            {
+                "source": "",
+                "url": "sources.toml",
+                "kind": "settings",
+                "message": str(exc),
+                "first_seen": None,
+                "last_seen": None,
+                "count": 1,
+            }
         )
     watched = state.sources()
     sources = []

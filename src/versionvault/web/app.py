@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..vault import ArticleNotFound, RevisionNotFound, Vault, VaultError
-from . import api, articles, diffs, feeds, recent, revisions
+from . import api, articles, diffs, feeds, recent, revisions, status
 from .params import BadRequest
 from .site import Settings, Site
 
@@ -79,6 +79,8 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/api/articles/{id}", view(api.article), name="api_article"),
         Route("/api/articles/{id}/revisions/{rev}", view(api.revision), name="api_revision"),
         Route("/api/articles/{id}/diff", view(api.diff), name="api_diff"),
+        Route("/status", view(status.page), name="status"),
+        Route("/api/status", view(status.api), name="api_status"),
         Mount("/static", app=StaticFiles(directory=site.static), name="static"),
     ]
 
