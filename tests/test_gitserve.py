@@ -6,18 +6,18 @@ import subprocess
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from versionvault.article import make_article
-from versionvault.gitserve import READ_ONLY_MESSAGE, create_git_app
+from versionvault.gitserve import READ_ONLY_MESSAGE
 from versionvault.vault import Vault
+from versionvault.web import create_app
 
 from .conftest import SAMPLES, git
 from .serving import serve
 
 
-def _app(home: Path) -> Starlette:
-    return Starlette(routes=[Mount("/archive.git", app=create_git_app(home / "articles.git"))])
+def _app(vault: Vault) -> Starlette:
+    return create_app(vault)
 
 
 def _main(home: Path) -> str:
@@ -27,7 +27,7 @@ def _main(home: Path) -> str:
 def test_clone_fetch_and_refused_push(vault: Vault, home: Path, tmp_path: Path) -> None:
     vault.import_records((SAMPLES / "github-privacy-statement.jsonl").read_text().splitlines())
     clone = tmp_path / "clone"
-    with serve(_app(home)) as base:
+    with serve(_app(vault)) as base:
         git("clone", "-q", f"{base}/archive.git", str(clone))
         assert git("rev-parse", "HEAD", cwd=clone).strip() == _main(home)
         git("fsck", "--strict", cwd=clone)
@@ -54,10 +54,10 @@ def test_clone_fetch_and_refused_push(vault: Vault, home: Path, tmp_path: Path) 
         assert _main(home) == before
 
 
-def test_only_smart_http_is_served(home: Path) -> None:
+def test_only_smart_http_is_served(vault: Vault) -> None:
     from starlette.testclient import TestClient
 
-    with TestClient(_app(home)) as client:
+    with TestClient(_app(vault)) as client:
         assert client.get("/archive.git/info/refs").status_code == 403
         assert client.get("/archive.git/HEAD").status_code == 404
         assert client.post("/archive.git/git-receive-pack").status_code == 403

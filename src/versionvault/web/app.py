@@ -13,8 +13,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..gitserve import create_git_app
 from ..vault import ArticleNotFound, RevisionNotFound, Vault, VaultError
 from . import api, articles, diffs, feeds, recent, revisions, status
+from .edit import edit_routes
 from .params import BadRequest
 from .site import Settings, Site
 
@@ -81,6 +83,8 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/api/articles/{id}/diff", view(api.diff), name="api_diff"),
         Route("/status", view(status.page), name="status"),
         Route("/api/status", view(status.api), name="api_status"),
+        *edit_routes(site.vault),
+        Mount("/archive.git", app=create_git_app(site.vault.store.path), name="git"),
         Mount("/static", app=StaticFiles(directory=site.static), name="static"),
     ]
 
