@@ -72,3 +72,26 @@ def test_gc_repacks_smaller_and_keeps_everything(home: Path) -> None:
     assert run_cli(home, "verify").exit_code == 0
     saved = run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))
     assert saved.output.startswith("unchanged")
+
+
+def test_configured_mirrors_are_pushed_after_each_write(home: Path, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror.git"
+    git("init", "-q", "--bare", str(mirror))
+    assert run_cli(home, "mirror", "add", str(mirror)).exit_code == 0
+    assert run_cli(home, "mirror", "list").output.strip() == str(mirror)
+    assert run_cli(home, "source", "add", "paper").exit_code == 0
+    assert run_cli(home, "mirror", "list").output.strip() == str(mirror)
+    run_cli(home, "import", str(SAMPLES / "github-privacy-statement.jsonl"))
+    main = git("--git-dir", str(home / "articles.git"), "rev-parse", "main")
+    assert git("--git-dir", str(mirror), "rev-parse", "main") == main
+    run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))
+    main = git("--git-dir", str(home / "articles.git"), "rev-parse", "main")
+    assert git("--git-dir", str(mirror), "rev-parse", "main") == main
+    broken = run_process(home, "mirror", "add", str(tmp_path / "gone.git"))
+    assert broken.returncode == 0
+    saved = run_process(
+        home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"), "--id", "copy"
+    )
+    assert saved.returncode == 0 and saved.stdout.startswith("saved copy revision 1")
+    assert "warning: push to" in saved.stderr
+    assert git("--git-dir", str(mirror), "rev-parse", "main") != main

@@ -15,7 +15,7 @@ import click
 
 from .article import InvalidArticle, check_slug
 from .editors import EditorError, add_editor, load_editors, revoke_editor
-from .settings import add_source, load_sources
+from .settings import add_mirror, add_source, load_sources
 from .store import StoreError
 from .vault import MAX_INPUT_BYTES, Vault, VaultError, default_home, parse_time
 from .worddiff import render_text
@@ -157,7 +157,10 @@ def ingest(
     vault = _vault(ctx)
     article = vault.read_file(file, article_id, source, url)
     moment = parse_time(observed, "--observed") if observed else None
-    click.echo(vault.save_revision(article, moment, note, author).line())
+    result = vault.save_revision(article, moment, note, author)
+    click.echo(result.line())
+    if result.status == "saved":
+        _push_mirrors(vault)
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -187,6 +190,8 @@ def import_(ctx: click.Context, file: Path) -> None:
     ) as bar:
         saved, unchanged = vault.import_records(_lines(file), progress=bar.update)
     click.echo(f"imported {saved} revisions ({unchanged} unchanged)")
+    if saved:
+        _push_mirrors(vault)
 
 
 @main.command()
@@ -362,14 +367,42 @@ def mirror() -> None:
 
 
 @mirror.command("push")
+@click.argument("remote", required=False)
+@click.pass_context
+@_user_errors
+def mirror_push(ctx: click.Context, remote: str | None) -> None:
+    """Push main to REMOTE (a Git URL or a bare repository's path), or to every mirror."""
+    vault = _vault(ctx)
+    remotes = [remote] if remote else list(vault.sources.mirrors)
+    if not remotes:
+        raise VaultError("no mirrors configured: give a REMOTE or add one with `mirror add`")
+    for target in remotes:
+        vault.store.push(target)
+        click.echo(f"pushed main {vault.store.tip()} to {target}")
+
+
+@mirror.command("add")
 @click.argument("remote")
 @click.pass_context
 @_user_errors
-def mirror_push(ctx: click.Context, remote: str) -> None:
-    """Push main to REMOTE (a Git URL or a path to a bare repository)."""
-    vault = _vault(ctx)
-    vault.store.push(remote)
-    click.echo(f"pushed main {vault.store.tip()} to {remote}")
+def mirror_add(ctx: click.Context, remote: str) -> None:
+    """Add a mirror that is pushed after every ingest and import."""
+    settings = add_mirror(_vault(ctx).home / "sources.toml", remote)
+    click.echo(f"{len(settings.mirrors)} mirrors: {', '.join(settings.mirrors)}")
+
+
+@mirror.command("list")
+@click.pass_context
+@_user_errors
+def mirror_list(ctx: click.Context) -> None:
+    """List the mirrors."""
+    for remote in load_sources(_home(ctx) / "sources.toml").mirrors:
+        click.echo(remote)
+
+
+def _push_mirrors(vault: Vault) -> None:
+    for failure in vault.push_mirrors():
+        click.echo(f"warning: {failure}", err=True)
 
 
 @main.command()

@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_RATE",
     "Source",
     "SourceSettings",
+    "add_mirror",
     "add_source",
     "load_sources",
     "sample_sources_text",
@@ -48,6 +49,7 @@ class SourceSettings:
     """Every source of an archive, by name."""
 
     sources: dict[str, Source]
+    mirrors: tuple[str, ...] = ()
 
     def rules_for(self, name: str) -> TextRules:
         """Return the plain-text rules of a source (defaults if it has none)."""
@@ -120,7 +122,11 @@ def load_sources(path: Path) -> SourceSettings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidArticle(f"{path} is not valid TOML: {exc}") from None
     tables = data.get("sources", {})
-    return SourceSettings({name: _source(name, t) for name, t in tables.items()})
+    mirrors = data.get("mirrors", [])
+    if not isinstance(mirrors, list) or not all(isinstance(m, str) and m for m in mirrors):
+        raise InvalidArticle(f"{path}: mirrors must be a list of Git remote URLs or paths")
+    sources = {name: _source(name, t) for name, t in tables.items()}
+    return SourceSettings(sources, tuple(mirrors))
 
 
 def save_sources(path: Path, settings: SourceSettings) -> None:
@@ -129,7 +135,7 @@ def save_sources(path: Path, settings: SourceSettings) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(
         "# VersionVault sources: `versionvault source add` edits this file.\n\n"
-        + tomli_w.dumps({"sources": tables}),
+        + tomli_w.dumps({"mirrors": list(settings.mirrors), "sources": tables}),
         "utf-8",
     )
     tmp.replace(path)
@@ -163,5 +169,16 @@ def add_source(
         if value is not None:
             raw[key.replace("_", "-")] = value
     source = _source(name, raw)
-    save_sources(path, SourceSettings({**settings.sources, name: source}))
+    save_sources(path, SourceSettings({**settings.sources, name: source}, settings.mirrors))
     return source
+
+
+def add_mirror(path: Path, remote: str) -> SourceSettings:
+    """Add a Git remote that every write batch is pushed to; return the settings."""
+    settings = load_sources(path)
+    if not remote.strip() or "\n" in remote:
+        raise InvalidArticle(f"invalid mirror {remote!r}")
+    mirrors = tuple(dict.fromkeys([*settings.mirrors, remote.strip()]))
+    updated = SourceSettings(settings.sources, mirrors)
+    save_sources(path, updated)
+    return updated

@@ -620,6 +620,16 @@ class Vault:
             problems.append(f"event commit {sha}: {event.article} has no revision before it")
         return problems
 
+    def push_mirrors(self) -> list[str]:
+        """Push main to every mirror in the settings; return one line per failed push."""
+        failures = []
+        for remote in self.sources.mirrors:
+            try:
+                self.store.push(remote)
+            except StoreError as exc:
+                failures.append(str(exc))
+        return failures
+
     def export_jsonl(self) -> Iterator[str]:
         """Yield every revision as one import-format JSON line, in archive order."""
         for revision in self.index.all_revisions():
