@@ -192,11 +192,10 @@ class Fetcher:
             self._client.stream("GET", url, headers=headers) as response,
         ):
             body = bytearray()
-            if response.status_code not in _REDIRECT_STATUS and response.status_code != 304:
-                async for chunk in response.aiter_bytes():
-                    body.extend(chunk)
-                    if len(body) > self.options.max_bytes:
-                        raise _TooLarge
+            async for chunk in response.aiter_bytes():  # read in full: the connection is reused
+                body.extend(chunk)
+                if len(body) > self.options.max_bytes:
+                    raise _TooLarge
             return response, bytes(body)
 
     async def fetch(self, request: Request) -> Fetched:

@@ -29,6 +29,7 @@ from .vault import Vault, VaultError
 __all__ = [
     "SHRINK_LIMIT",
     "RoundReport",
+    "WatchWarning",
     "Watcher",
     "article_id_for",
     "next_check",
@@ -88,7 +89,7 @@ def _utcnow() -> datetime:
 
 
 @dataclass(frozen=True)
-class Warning_:
+class WatchWarning:
     """A problem met in a round: what kind, where, and what happened."""
 
     source: str
@@ -110,7 +111,7 @@ class RoundReport:
     saved: int
     unchanged: int
     events: int
-    warnings: tuple[Warning_, ...]
+    warnings: tuple[WatchWarning, ...]
 
     def line(self) -> str:
         """Return the round's progress line."""
@@ -148,7 +149,7 @@ class _Tally:
     saved: int = 0
     unchanged: int = 0
     events: int = 0
-    warnings: list[Warning_] = field(default_factory=list)
+    warnings: list[WatchWarning] = field(default_factory=list)
     success: set[str] = field(default_factory=set)
     new: dict[str, int] = field(default_factory=dict)
     listed: set[int] = field(default_factory=set)
@@ -260,11 +261,12 @@ class Watcher:
     async def run_round(self, targets: Sequence[str] = ()) -> RoundReport:
         """Check every feed, then every page that is due; with `targets`, only those URLs."""
         now = self.clock().astimezone(UTC)
+        began = time.monotonic()
         tally = _Tally(now)
         try:
             settings = self.vault.sources
         except VaultError as exc:
-            tally.warnings.append(Warning_("", "sources.toml", "settings", str(exc)))
+            tally.warnings.append(WatchWarning("", "sources.toml", "settings", str(exc)))
             settings = SourceSettings({})
         fetcher = Fetcher(self.options, self._transport)
         pending: list[asyncio.Future[None]] = []
@@ -300,7 +302,7 @@ class Watcher:
             await fetcher.aclose()
         report = RoundReport(
             started=now,
-            finished=max(now, self.clock().astimezone(UTC)),
+            finished=now + timedelta(seconds=round(time.monotonic() - began, 3)),
             feeds=tally.feeds,
             pages=tally.pages,
             requests=tally.requests,
@@ -348,7 +350,7 @@ class Watcher:
 
     def _warn(self, tally: _Tally, source: str, url: str, kind: str, message: str) -> None:
         log.warning("%s: %s (%s)", url or source, message, kind)
-        tally.warnings.append(Warning_(source, url, kind, message))
+        tally.warnings.append(WatchWarning(source, url, kind, message))
         self.state.warn(source, url, kind, message, _iso(tally.now))
 
     def _with_validators(self, requests: list[Request]) -> list[Request]:
