@@ -17,7 +17,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from versionvault.fetch import FetchOptions, css_to_xpath
-from versionvault.settings import add_source, load_sources
+from versionvault.settings import add_mirror, add_source, load_sources
 from versionvault.vault import Vault
 from versionvault.watch import (
     RoundReport,
@@ -321,6 +321,16 @@ def test_a_404_is_an_event_and_a_return_a_revision(home: Path, paper: Site, cloc
         vault.reindex()
         assert [e.event for e in vault.events(story)] == ["removed"]
         assert vault.verify() == []
+
+
+def test_a_round_that_saved_pushes_the_mirrors(
+    home: Path, paper: Site, clock: Clock, tmp_path: Path
+) -> None:
+    mirror = tmp_path / "mirror.git"
+    git("init", "--bare", "--quiet", str(mirror))
+    add_mirror(home / "sources.toml", str(mirror))
+    watch(home, clock)
+    assert git("--git-dir", str(mirror), "rev-parse", "main").strip() == commits(home)[0]
 
 
 def test_leaving_the_feed_is_an_event(home: Path, paper: Site, clock: Clock) -> None:

@@ -300,6 +300,8 @@ class Watcher:
             await asyncio.gather(*pending)
         finally:
             await fetcher.aclose()
+        if tally.saved or tally.events:
+            await self._call(self._push_mirrors, tally)
         report = RoundReport(
             started=now,
             finished=now + timedelta(seconds=round(time.monotonic() - began, 3)),
@@ -352,6 +354,10 @@ class Watcher:
         log.warning("%s: %s (%s)", url or source, message, kind)
         tally.warnings.append(WatchWarning(source, url, kind, message))
         self.state.warn(source, url, kind, message, _iso(tally.now))
+
+    def _push_mirrors(self, tally: _Tally) -> None:
+        for failure in self.vault.push_mirrors():
+            self._warn(tally, "", "", "mirror", failure)
 
     def _with_validators(self, requests: list[Request]) -> list[Request]:
         found = []
