@@ -132,6 +132,9 @@ def test_html_page_with_json_ld() -> None:
 
 
 def test_html_without_text_is_refused() -> None:
+    for empty in ("", "   ", "<!-- -->"):
+        with pytest.raises(InvalidArticle):
+            parse_html(empty, "a", "s")
     with pytest.raises(InvalidArticle):
         parse_html("<html><head><title>T</title></head><body></body></html>", "a", "s")
 

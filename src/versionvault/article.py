@@ -244,11 +244,12 @@ def _name_of(value: Any) -> str:
 
 
 def _page_metadata(html: str) -> dict[str, str]:
+    from lxml import etree
     from lxml import html as lxml_html
 
     try:
         tree = lxml_html.fromstring(html)
-    except (ValueError, TypeError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, etree.LxmlError):
         return {}
     meta: dict[str, str] = {}
     for script in tree.xpath('//script[@type="application/ld+json"]'):
@@ -294,6 +295,8 @@ def parse_html(html: str, article_id: str, source: str, url: str = "") -> Articl
     """Parse an HTML page: trafilatura for the body, the page's own metadata for the header."""
     import trafilatura
 
+    if not html.strip():
+        raise InvalidArticle("the page is empty")
     meta = _page_metadata(html)
     extracted = trafilatura.extract(
         html,
