@@ -568,3 +568,44 @@ def test_demo_sample_pages(vault: Vault) -> None:
         assert page.changes >= 1 and page.folded > 10
         assert any(piece.folded for item in page.items for piece in getattr(item, "pieces", ()))
         _get(client, "/articles/github-privacy-statement/diff?view=split&context=all")
+
+
+def test_serve_and_demo_commands_run_the_site(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from .conftest import run_cli
+
+    served: list[tuple[Any, str, int]] = []
+
+    def fake_run(app: Any, host: str, port: int, **_: Any) -> None:
+        with TestClient(app) as test_client:
+            assert test_client.get("/").status_code == 200
+        served.append((app, host, port))
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    result = run_cli(home, "serve", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    assert served[-1][1:] == ("127.0.0.1", 8123)
+    assert "serving" in result.output
+    demo = run_cli(tmp_path / "demo", "demo", "--host", "0.0.0.0")
+    assert demo.exit_code == 0, demo.output
+    assert served[-1][1:] == ("0.0.0.0", 8000) and len(served) == 2
+    built = run_cli(tmp_path / "demo2", "demo", "--no-serve")
+    assert built.exit_code == 0 and len(served) == 2
+    missing = run_cli(tmp_path / "nowhere", "serve")
+    assert missing.exit_code == 1 and "no archive" in missing.output
+    assert run_cli(home, "serve", "--port", "0").exit_code == 2
+
+
+def test_packaged_templates_are_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from versionvault.web import site as site_module
+
+    package = tmp_path / "versionvault"
+    (package / "templates").mkdir(parents=True)
+    (package / "templates" / "base.html").write_text("packaged")
+    monkeypatch.setattr(site_module.resources, "files", lambda name: package)
+    assert template_folder() == package / "templates"
+    (package / "templates" / "base.html").unlink()
+    assert template_folder() == Path(__file__).resolve().parents[1] / "templates"

@@ -117,8 +117,10 @@ def create_app(vault: Vault, settings: Settings | None = None) -> Starlette:
     def server_error(request: Request, exc: Exception) -> Response:
         return _error(site, request, 500, "something went wrong on our side")
 
+    table = routes(site)
+    site.learn(table)
     app = Starlette(
-        routes=routes(site),
+        routes=table,
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={
             ArticleNotFound: not_found,

@@ -7,7 +7,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -16,8 +16,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+from starlette.convertors import Convertor
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from .. import __version__
@@ -84,7 +86,11 @@ def template_folder() -> Path:
 
 def link(request: Request, name: str, query: Query | None = None, **params: Any) -> str:
     """Return the path (with query) of a named route, relative to the site's root."""
-    path = request.scope.get("root_path", "") + request.app.url_path_for(name, **params)
+    site = getattr(request.app.state, "site", None)
+    found = site.path_for(name, params) if isinstance(site, Site) else None
+    if found is None:
+        found = str(request.app.url_path_for(name, **params))
+    path = request.scope.get("root_path", "") + found
     pairs = [
         (key, str(item))
         for key, value in (query or {}).items()
@@ -186,6 +192,23 @@ class Site:
         self.env.globals["build"] = self.build
         self._diffs: OrderedDict[tuple[str, str], Diff] = OrderedDict()
         self._lock = threading.Lock()
+        self._formats: dict[str, tuple[str, Mapping[str, Convertor[Any]]]] = {}
+
+    def learn(self, routes: Sequence[BaseRoute]) -> None:
+        """Remember the path formats of named routes, to build links without the router."""
+        for route in routes:
+            if isinstance(route, Route) and route.name:
+                self._formats[route.name] = (route.path_format, route.param_convertors)
+
+    def path_for(self, name: str, params: Mapping[str, Any]) -> str | None:
+        """Return the path of a named route learnt by `learn`, or None."""
+        found = self._formats.get(name)
+        if found is None or found[1].keys() != params.keys():
+            return None
+        path, convertors = found
+        for key, value in params.items():
+            path = path.replace("{" + key + "}", convertors[key].to_string(value))
+        return path
 
     def view(self, func: Callable[[Site, Request], Response]) -> Endpoint:
         """Return an endpoint that calls `func` with this site (sync: run in the thread pool)."""
