@@ -151,3 +151,22 @@ def test_eight_racing_editors_lose_nothing(vault: Vault, token: str, home: Path)
     assert len(vault.history("story")) == 2
     assert vault.verify() == []
     git("--git-dir", str(home / "articles.git"), "fsck", "--strict")
+
+
+def test_changes_by_editor_audit(client: Any, token: str, vault: Vault) -> None:
+    bob = add_editor(vault.home / "editors.toml", "bob")
+    _post(client, token, FIRST)
+    _post(client, bob, {"title": "Title", "body": "Bob's text."})
+    _post(client, token, {"title": "Title", "body": "Ann again."})
+    page = client.get("/changes", params={"editor": "bob"})
+    assert page.status_code == 200
+    assert page.template.name == "recent.html"
+    rows = [c.revision for day in page.context["page"].days for c in day.changes]
+    assert [(r.number, r.editor) for r in rows] == [(2, "bob")]
+    assert "by editor bob" in page.text
+    history = client.get("/articles/story")
+    assert 'href="/changes?editor=ann"' in history.text
+    assert 'href="/changes?editor=bob"' in history.text
+    api = client.get("/api/articles/story").json()
+    assert [r["editor"] for r in api["revisions"]] == ["ann", "bob", "ann"]
+    assert client.get("/changes", params={"editor": "Not A Slug!"}).status_code == 400

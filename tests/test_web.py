@@ -213,7 +213,7 @@ def test_article_page_shows_text_history_and_timeline(client: TestClient) -> Non
     assert 'href="/articles/story/diff?from=2&amp;to=3"' in html
     assert 'href="/articles/story/diff?from=1&amp;to=3"' in html
     assert "<svg" in html and 'role="img"' in html
-    assert "Desk Editor, edited by ann" in html
+    assert 'Desk Editor, edited by <a href="/changes?editor=ann">ann</a>' in html
     assert "figure corrected" in html
     assert 'href="https://example.org/story" rel="nofollow noopener noreferrer"' in html
 

@@ -71,6 +71,7 @@ def routes(site: Site) -> list[BaseRoute]:
     view = site.view
     return [
         Route("/", view(recent.page), name="recent"),
+        Route("/changes", view(recent.page), name="changes"),
         Route("/articles", view(articles.browse), name="articles"),
         Route("/articles/{id}", view(articles.show), name="article"),
         Route("/articles/{id}/revisions/{rev}", view(revisions.page), name="revision"),

@@ -24,6 +24,7 @@ class Filters:
     headline: bool = False
     min_words: int = 0
     query: str = ""
+    editor: str = ""
 
     def as_query(self) -> dict[str, Any]:
         """Return the filters as link parameters."""
@@ -32,12 +33,13 @@ class Filters:
             "kind": list(self.kinds),
             "headline": "1" if self.headline else None,
             "min": self.min_words or None,
+            "editor": self.editor or None,
         }
 
     @property
     def active(self) -> bool:
         """Whether any filter narrows the list."""
-        return bool(self.source or self.kinds or self.headline or self.min_words)
+        return bool(self.source or self.kinds or self.headline or self.min_words or self.editor)
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,13 @@ def _days(changes: list[Change]) -> tuple[Day, ...]:
 
 
 def page(site: Site, request: Request) -> Response:
-    """GET /?source=&kind=&headline=&min=&before=: recent changes."""
+    """GET /?source=&kind=&headline=&min=&editor=&before= (also /changes): recent changes."""
     filters = Filters(
         source=params.slug(request, "source"),
         kinds=params.kinds(request),
         headline=params.flag(request, "headline"),
         min_words=params.number(request, "min", 0, low=0) or 0,
+        editor=params.slug(request, "editor"),
     )
     before = params.number(request, "before", None)
     fresh = site.freshness(request)
@@ -100,6 +103,7 @@ def page(site: Site, request: Request) -> Response:
         kinds=filters.kinds,
         headline_only=filters.headline,
         min_words=filters.min_words,
+        editor=filters.editor,
         before=before,
         limit=size + 1,
     )
