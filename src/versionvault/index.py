@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -236,22 +236,34 @@ class Index:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'last_commit'").fetchone()
         return str(row[0]) if row else None
 
-    def catch_up(self, store: Store, batch: int = 500) -> int:
-        """Index the commits on main after the last indexed one; rebuild if main lost it."""
+    def catch_up(
+        self, store: Store, batch: int = 500, known: Sequence[tuple[CommitRecord, str]] = ()
+    ) -> int:
+        """Index the commits on main after the last indexed one; rebuild if main lost it.
+
+        `known` may hand over commits just written, with their file texts (a Transaction's
+        `added`): if they are exactly main's commits after the last indexed one, they are
+        indexed as they are instead of being read back from git.
+        """
         tip = store.tip()
         if tip == self.last_commit():
             return 0
         added = 0
         with self._write() as db:
             last = self.last_commit()
-            if last is not None and not store.on_main(last):
-                self._clear(db)
-                last = None
-            for record in store.walk(last):
+            records: Iterable[tuple[CommitRecord, str | None]]
+            if _is_chain(known, last, tip):
+                records = known
+            else:
+                if last is not None and not store.on_main(last):
+                    self._clear(db)
+                    last = None
+                records = ((record, None) for record in store.walk(last))
+            for record, text in records:
                 if "Event" in record.trailers:
                     self._add_event(db, record)
                 else:
-                    self._add(db, store, record)
+                    self._add(db, store, record, text)
                 added += 1
                 if added % batch == 0:
                     self._set_last(db, record.sha)
@@ -277,11 +289,15 @@ class Index:
     def _set_last(self, db: sqlite3.Connection, sha: str) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('last_commit', ?)", (sha,))
 
-    def _add(self, db: sqlite3.Connection, store: Store, record: CommitRecord) -> None:
+    def _add(
+        self, db: sqlite3.Connection, store: Store, record: CommitRecord, text: str | None = None
+    ) -> None:
         trailers = record.trailers
         article_id = trailers.get("Article", "")
         try:
-            article = parse_article(store.read_blob(record.blob), article_id)
+            if text is None:
+                text = store.read_blob(record.blob)
+            article = parse_article(text, article_id)
         except (InvalidArticle, StoreError, UnicodeDecodeError) as exc:
             raise StoreError(f"commit {record.sha} holds an unreadable article: {exc}") from None
         previous = db.execute(
@@ -507,6 +523,22 @@ class Index:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         revisions = self.db.execute("SELECT count(*) FROM revisions").fetchone()[0]
         return int(articles), int(revisions)
+
+
+def _is_chain(known: Sequence[tuple[CommitRecord, str]], last: str | None, tip: str | None) -> bool:
+    """Return True if `known` are the commits from `last` (exclusive) to `tip`, in order.
+
+    A commit's sha covers its parent's, so a chain of parents from `tip` back to `last` is
+    exactly what walking main from `tip` to `last` would find.
+    """
+    if not known or known[-1][0].sha != tip:
+        return False
+    parent = last
+    for record, _ in known:
+        if record.parent != parent:
+            return False
+        parent = record.sha
+    return True
 
 
 def _parse_words(text: str) -> tuple[int, int]:

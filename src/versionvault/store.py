@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from dulwich.errors import NotCommitError, NotTreeError
 from dulwich.file import FileLocked
 from dulwich.object_store import tree_lookup_path
 from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
+from dulwich.pack import UnpackedObject, iter_sha1, write_pack_data, write_pack_index
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -112,9 +114,16 @@ def _oid(sha: str) -> ObjectID:
 
 def _copy_tree(tree: Tree) -> Tree:
     copy = Tree()
-    for entry in tree.iteritems():
-        copy.add(entry.path, entry.mode, entry.sha)
+    for name in tree:  # by name, unsorted: iteritems() would sort and make an entry per item
+        mode, sha = tree[name]
+        copy.add(name, mode, sha)
     return copy
+
+
+def _unpacked(obj: ShaFile) -> UnpackedObject:
+    # One chunk per object: a tree serialises as a chunk per entry, and the pack writer
+    # compresses, checksums and writes chunk by chunk.
+    return UnpackedObject(obj.type_num, decomp_chunks=[obj.as_raw_string()], sha=obj.sha().digest())
 
 
 def _check_path(path: str) -> bytes:
@@ -149,6 +158,22 @@ def parse_trailers(message: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in found if m}
 
 
+def _record_of(new: NewCommit, sha: str, parent: str | None, blob: str) -> CommitRecord:
+    """Return the record `Store.record` would read back from the commit made of `new`."""
+    trailers = parse_trailers(new.message)
+    return CommitRecord(
+        sha=sha,
+        parent=parent,
+        blob=blob,
+        path=f"{trailers.get('Source', '')}/{trailers.get('Article', '')}.md",
+        author=new.author.raw().decode(),
+        author_time=_from_git_time(*_git_time(new.author_time)),
+        commit_time=_from_git_time(*_git_time(new.commit_time)),
+        subject=new.message.split("\n", 1)[0],
+        trailers=trailers,
+    )
+
+
 class Transaction:
     """Appends commits to main while the write lock is held."""
 
@@ -160,6 +185,7 @@ class Transaction:
         self._root: Tree | None = None
         self._new_tip = self._tip
         self.commits: list[str] = []
+        self.added: list[tuple[CommitRecord, str]] = []
 
     @property
     def tip(self) -> str | None:
@@ -202,7 +228,12 @@ class Transaction:
         self._objects.extend([blob, subtree, root])
         self._trees[folder] = subtree
         self._root = root
-        return self._append(root, new.author, new.author_time, new.commit_time, new.message)
+        parent = self._new_tip
+        sha = self._append(root, new.author, new.author_time, new.commit_time, new.message)
+        record = _record_of(new, sha, parent, blob.id.decode())
+        if record.path == new.path:  # else Store.record would look elsewhere: leave it to it
+            self.added.append((record, new.content))
+        return sha
 
     def add_event(
         self, author: Identity, author_time: datetime, commit_time: datetime, message: str
@@ -347,7 +378,7 @@ class Store:
         """Write objects durably: loose for a few, one pack for a batch."""
         store = self.repo.object_store
         if len(objects) > 16:
-            store.add_objects([(obj, None) for obj in objects])
+            self._write_pack(objects)
             return
         for obj in objects:
             for _ in range(3):
@@ -358,6 +389,46 @@ class Store:
                     Path(os.fsdecode(locked.lockfilename)).unlink(missing_ok=True)
             else:
                 raise StoreError("could not write an object: its lock file keeps coming back")
+
+    def _write_pack(self, objects: list[ShaFile]) -> None:
+        """Write one pack and its index from objects whose shas are known.
+
+        dulwich's `add_objects` would re-read and re-hash the whole pack twice to build the
+        index and to validate it; these objects were made here, so their index entries come
+        straight from writing them. The pack is fsynced and moved in before its index, as
+        dulwich does, so a crash leaves at most a pack git ignores.
+        """
+        store = self.repo.object_store
+        unique = list({obj.id: obj for obj in objects}.values())
+        fd, tmp = tempfile.mkstemp(dir=store.pack_dir, prefix="tmp_pack_", suffix=".pack")
+        tmp_index = tmp[: -len(".pack")] + ".idx"
+        try:
+            with os.fdopen(fd, "wb") as f:
+                found, checksum = write_pack_data(
+                    f.write,
+                    (_unpacked(obj) for obj in unique),
+                    object_format=store.object_format,
+                    num_records=len(unique),
+                    compression_level=store.pack_compression_level,
+                )
+                f.flush()
+                if store.fsync_object_files:
+                    os.fsync(f.fileno())
+            entries = sorted((sha, offset, crc) for sha, (offset, crc) in found.items())
+            with open(tmp_index, "wb") as f:
+                write_pack_index(f, entries, checksum, version=store.pack_index_version)
+                f.flush()
+                if store.fsync_object_files:
+                    os.fsync(f.fileno())
+            base = os.path.join(store.pack_dir, "pack-" + iter_sha1(e[0] for e in entries).decode())
+            os.chmod(tmp, 0o444)
+            os.chmod(tmp_index, 0o444)
+            os.replace(tmp, base + ".pack")
+            os.replace(tmp_index, base + ".idx")
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+            Path(tmp_index).unlink(missing_ok=True)
+        store.packs  # noqa: B018 -- rescans the pack directory: the new pack is readable now
 
     def move_main(self, old: str | None, new: str | None) -> None:
         """Compare-and-swap main from `old` to `new`; clear a stale ref lock left by a crash."""

@@ -44,6 +44,7 @@ __all__ = [
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 IMPORT_BATCH = 500
+_IMPORT_CACHE = 20_000  # articles whose latest text an import keeps between batches
 EVENTS = ("removed", "left-feed")
 _SHA_PREFIX = re.compile(r"[0-9a-f]{4,40}")
 
@@ -401,6 +402,10 @@ class Vault:
         """Import JSONL revisions in order, one pack per batch; return (saved, unchanged)."""
         saved = unchanged = 0
         numbered = enumerate(lines, start=1)
+        # Each article's latest text and number, kept from batch to batch while main's tip is
+        # the one our last batch left (no one else wrote), so it is not read back from git.
+        latest: dict[str, tuple[Article, int]] = {}
+        left: str | None = None
         while True:
             chunk = [(n, line) for n, line in _take(numbered, batch)]
             if not chunk:
@@ -408,7 +413,8 @@ class Vault:
             error: str | None = None
             with self.store.transaction() as txn:
                 self.index.catch_up(self.store)
-                latest: dict[str, tuple[Article, int]] = {}
+                if txn.tip != left or len(latest) > _IMPORT_CACHE:
+                    latest.clear()
                 for number, line in chunk:
                     try:
                         pending = self._record(line)
@@ -433,7 +439,8 @@ class Vault:
                         saved += 1
                     if progress:
                         progress(1)
-            self.index.catch_up(self.store)
+            left = txn.tip
+            self.index.catch_up(self.store, known=txn.added)
             if error:
                 raise ImportStopped(f"{error}; the {saved} revisions before it were saved")
 
