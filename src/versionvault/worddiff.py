@@ -6,7 +6,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -35,20 +35,33 @@ _WCH = rf"[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]"
 _WORD_RE = rf"[{_CJK}]\p{{M}}*+|{_WCH}++(?:['\u2019.,]{_WCH}++)*+"
 _TOKEN = regex.compile(rf"{_WORD_RE}|\s++|\X", regex.V1)
 _WORDS = regex.compile(_WORD_RE, regex.V1)
+# Text free of marks, CJK, joiners and other grapheme extenders tokenizes the same with the
+# (much faster) standard library: there every grapheme is one code point, [^\W_] is a letter
+# or digit, and \s is the same set.
+_COMPLEX = re.compile(  # anything but these ranges
+    "[^\x00-\x1b\x20-\u02ff\u0370-\u0482\u2000-\u200b\u200e-\u208e\u20a0-\u20cf"
+    "\u2100-\u2cee\u2cf2-\u2d7e\u2d80-\u2ddf\u2e00-\u2e7f]"
+)
+_SIMPLE_WORD = r"[^\W_]++(?:['\u2019.,][^\W_]++)*+"
+_SIMPLE_TOKEN = re.compile(rf"{_SIMPLE_WORD}|\s++|.", re.DOTALL)
+_SIMPLE_WORDS = re.compile(_SIMPLE_WORD)
 
 # Body items: paragraph texts and the newline runs between them (and the final newlines).
-_ITEMS = re.compile(r"(\n\n+|\n+\Z)")
+_ITEMS = re.compile(r"(\n(?:\n+|\Z))")
 _PARA_BREAK = re.compile(r"\n\n+")
-_SENTENCE_END = re.compile("[\u3002\uff01\uff1f]+\\s*|[.!?\u2026]+[\"'\u201d\u2019)\\]]*\\s+|\n+")
+_SENTENCE_END = re.compile(
+    "((?=[\u3002\uff01\uff1f.!?\u2026\n])"
+    "(?:[\u3002\uff01\uff1f]+\\s*|[.!?\u2026]+[\"'\u201d\u2019)\\]]*\\s+|\n+))"
+)
 
 # Private-use code points stand for tokens: planes 15 and 16, then the BMP area.
-_CODES = "".join(
-    map(chr, [*range(0xF0000, 0xFFFFE), *range(0x100000, 0x10FFFE), *range(0xE000, 0xF900)])
-)
+_CODE_RANGES = (range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE), range(0xE000, 0xF900))
+_MAX_CODES = sum(map(len, _CODE_RANGES))
 _CAP = 250_000  # tokens x tokens of one diff's changed middle; beyond it, go coarser
 _SMALL = 2_500  # below this cost a diff is always computed token by token
 _MOVE_SIMILARITY = 0.9
 _MOVE_MIN_WORDS = 5
+_FEW_PAIRS = 400  # up to this many candidate pairs, compare every one
 _OPS = {0: "=", -1: "-", 1: "+"}
 _WORD, _PUNCT, _SPACE, _LINE, _BLANK = range(5)
 
@@ -61,6 +74,10 @@ _TYPOGRAPHY = str.maketrans(
     }
 )
 _DASHES = re.compile(r"-+")
+_SPACES = "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
+    map(chr, range(0x2000, 0x200B))
+)
+_KEY = str.maketrans({**_TYPOGRAPHY, **dict.fromkeys(map(ord, _SPACES))})
 
 
 def _dmp() -> diff_match_patch:
@@ -116,7 +133,7 @@ class Stats:
     def summary(self, kind: str | None = None) -> str:
         """Return a one-line summary such as ``+12 \u22123 words; headline changed``.
 
-        Given the diff's kind, a change without word edits names it (``typography``).
+        Given the diff's kind, a typography or whitespace change says so.
         """
         words = self.words_added or self.words_removed
         parts = [
@@ -127,7 +144,7 @@ class Stats:
             parts.append(f"{self.paragraphs_moved} paragraph{s} moved")
         if self.headline_changed:
             parts.append("headline changed")
-        if not words and kind in ("typography", "whitespace"):
+        if kind in ("typography", "whitespace"):
             parts.append(kind)
         return "; ".join(parts)
 
@@ -163,10 +180,14 @@ class WordDiff:
 
 def tokenize(text: str) -> list[str]:
     """Return the tokens of text; they concatenate back to text exactly."""
+    if _COMPLEX.search(text) is None:
+        return _SIMPLE_TOKEN.findall(text)
     return list(_TOKEN.findall(text))
 
 
 def _count_words(text: str) -> int:
+    if _COMPLEX.search(text) is None:
+        return _SIMPLE_WORDS.subn("", text)[1]
     return len(_WORDS.findall(text))
 
 
@@ -177,12 +198,24 @@ def _token_class(token: str) -> int:
     return _WORD if token[0].isalnum() or _WORDS.match(token) else _PUNCT
 
 
+class _Classes(dict[str, int]):
+    """Token classes of codes, computed when first asked for."""
+
+    def __init__(self, decode: dict[str, str]) -> None:
+        super().__init__()
+        self.decode = decode
+
+    def __missing__(self, code: str) -> int:
+        value = self[code] = _token_class(self.decode[code])
+        return value
+
+
 def _encode(a: list[str], b: list[str]) -> tuple[str, str, dict[str, str]] | None:
     unique = dict.fromkeys(a)
     unique.update(dict.fromkeys(b))
-    if len(unique) > len(_CODES):
+    if len(unique) > _MAX_CODES:
         return None
-    codes = dict(zip(unique, _CODES, strict=False))
+    codes = dict(zip(unique, map(chr, itertools.chain(*_CODE_RANGES)), strict=False))
     ea = "".join(map(codes.__getitem__, a))
     eb = "".join(map(codes.__getitem__, b))
     return ea, eb, dict(zip(codes.values(), codes.keys(), strict=True))
@@ -208,30 +241,37 @@ def _core(a: str, b: str) -> _Diff:
     # Codes found on one side only can never match: diff the rest, then put them back.
     ia = [i for i, c in enumerate(a) if c in common]
     ib = [j for j, c in enumerate(b) if c in common]
-    reduced = _DMP.diff_main("".join(a[i] for i in ia), "".join(b[j] for j in ib), False)
+    reduced = _DMP.diff_main(
+        "".join(map(a.__getitem__, ia)), "".join(map(b.__getitem__, ib)), False
+    )
     out: _Diff = []
     pa = pb = xa = xb = 0
     for op, text in reduced:
         if op == -1:
             xa += len(text)
-        elif op == 1:
+            continue
+        if op == 1:
             xb += len(text)
-        else:
-            for k in range(len(text)):
-                i, j = ia[xa + k], ib[xb + k]
-                if i > pa:
-                    out.append((-1, a[pa:i]))
-                if j > pb:
-                    out.append((1, b[pb:j]))
-                out.append((0, a[i]))
-                pa, pb = i + 1, j + 1
-            xa += len(text)
-            xb += len(text)
+            continue
+        end_a, end_b = xa + len(text), xb + len(text)
+        while xa < end_a:
+            i, j = ia[xa], ib[xb]
+            if ia[end_a - 1] - i == end_a - 1 - xa and ib[end_b - 1] - j == end_b - 1 - xb:
+                n = end_a - xa  # the rest of the run is contiguous on both sides
+            else:
+                n = 1
+                while xa + n < end_a and ia[xa + n] == i + n and ib[xb + n] == j + n:
+                    n += 1
+            if i > pa:
+                out.append((-1, a[pa:i]))
+            if j > pb:
+                out.append((1, b[pb:j]))
+            out.append((0, a[i : i + n]))
+            pa, pb, xa, xb = i + n, j + n, xa + n, xb + n
     if pa < len(a):
         out.append((-1, a[pa:]))
     if pb < len(b):
         out.append((1, b[pb:]))
-    _DMP.diff_cleanupMerge(out)
     return out
 
 
@@ -266,6 +306,7 @@ def _slide(diffs: _Diff, classes: dict[str, int]) -> None:
         two = classes[right[0]] if right else None
         return _boundary_score(one, first) + _boundary_score(last, two)
 
+    changed = False
     pointer = 1
     while pointer < len(diffs) - 1:
         if diffs[pointer - 1][0] == 0 and diffs[pointer + 1][0] == 0:
@@ -293,18 +334,22 @@ def _slide(diffs: _Diff, classes: dict[str, int]) -> None:
                     pointer -= 1
                 if not best[2]:
                     pointer -= 1
+                changed = True
         pointer += 1
-    _DMP.diff_cleanupMerge(diffs)
+    if changed:
+        _DMP.diff_cleanupMerge(diffs)
 
 
-def _dissimilar(a: str, b: str, classes: dict[str, int]) -> bool:
-    """Tell whether two code strings share too little to be worth a token diff."""
-    xa = [c for c in a if classes[c] < _SPACE]
-    xb = [c for c in b if classes[c] < _SPACE]
-    if not xa or not xb:
-        return False
-    shared = sum((Counter(xa) & Counter(xb)).values())
-    if 2 * shared >= 0.5 * (len(xa) + len(xb)):
+def _dissimilar(a: str, b: str, decode: dict[str, str]) -> bool:
+    """Tell whether two code strings share too little to be worth a token diff.
+
+    That is when under half their distinct non-space tokens and under a tenth of their
+    distinct pairs of neighbouring non-space tokens are shared.
+    """
+    spaces = dict.fromkeys(ord(code) for code, token in decode.items() if token.isspace())
+    xa, xb = a.translate(spaces), b.translate(spaces)
+    sa, sb = set(xa), set(xb)
+    if not sa or not sb or 2 * len(sa & sb) >= 0.5 * (len(sa) + len(sb)):
         return False
     pairs_a, pairs_b = set(itertools.pairwise(xa)), set(itertools.pairwise(xb))
     return 2 * len(pairs_a & pairs_b) < 0.1 * (len(pairs_a) + len(pairs_b) or 1)
@@ -323,8 +368,8 @@ def _diff_tokens(
     cost = len(mid_a) * len(mid_b)
     if cost > _CAP:
         return None
-    classes = {code: _token_class(token) for code, token in decode.items()}
-    if shortcut and cost > _SMALL and _dissimilar(mid_a, mid_b, classes):
+    related = prefix + suffix >= min(len(ea), len(eb)) // 4
+    if shortcut and cost > _SMALL and not related and _dissimilar(mid_a, mid_b, decode):
         diffs: _Diff = [(-1, mid_a), (1, mid_b)]
     else:
         diffs = _core(mid_a, mid_b)
@@ -334,59 +379,79 @@ def _diff_tokens(
         diffs.append((0, ea[len(ea) - suffix :]))
     if cleanup:
         _DMP.diff_cleanupSemantic(diffs)
-        _slide(diffs, classes)
+        _slide(diffs, _Classes(decode))
     return [(_OPS[op], "".join(map(decode.__getitem__, text))) for op, text in diffs if text]
 
 
 def _sentences(text: str) -> list[str]:
-    out: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        out.append(text[start : match.end()])
-        start = match.end()
-    if start < len(text):
-        out.append(text[start:])
+    parts = _SENTENCE_END.split(text)
+    pairs = zip(parts[0::2], [*parts[1::2], ""], strict=True)
+    return [sentence for sentence in map("".join, pairs) if sentence]
+
+
+def _merge(ops: Iterable[Op]) -> list[Op]:
+    """Join neighbouring ops of the same kind and drop empty ones."""
+    out: list[Op] = []
+    texts: list[str] = []
+    last = ""
+    for op, text in ops:
+        if not text:
+            continue
+        if op != last and texts:
+            out.append((last, "".join(texts)))
+            texts = []
+        texts.append(text)
+        last = op
+    if texts:
+        out.append((last, "".join(texts)))
     return out
 
 
-def _diff_chunks(a: str, b: str) -> list[Op]:
-    """Diff sentence by sentence, then word by word inside changed runs that are cheap enough."""
-    sa, sb = _sentences(a), _sentences(b)
-    runs = _seq_diff(sa, sb)
+_PieceDiff: TypeAlias = Callable[[str, str], list[Op]]
+
+
+def _align(a: list[str], b: list[str], pair: _PieceDiff, rest: _PieceDiff) -> list[Op] | None:
+    """Align pieces on their text without spacing or typography; diff what differs.
+
+    Pieces whose keys match are diffed pair by pair with ``pair``; the runs between matches
+    with ``rest``. None when there are too many distinct pieces.
+    """
+    runs = _seq_diff([x.translate(_KEY) for x in a], [y.translate(_KEY) for y in b])
     if runs is None:
-        return [("-", a), ("+", b)]
+        return None
     out: list[Op] = []
-    ia = ib = 0
     old: list[str] = []
     new: list[str] = []
+    ia = ib = 0
     for op, n in [*runs, (0, 0)]:
         if op == 0:
             if old or new:
-                x, y = "".join(old), "".join(new)
-                ops = _diff_tokens(tokenize(x), tokenize(y)) if x and y else None
-                out.extend(ops if ops is not None else [("-", x), ("+", y)])
+                out.extend(rest("".join(old), "".join(new)))
                 old, new = [], []
-            out.append(("=", "".join(sa[ia : ia + n])))
+            for x, y in zip(a[ia : ia + n], b[ib : ib + n], strict=True):
+                out.extend([("=", x)] if x == y else pair(x, y))
             ia, ib = ia + n, ib + n
         elif op == -1:
-            old.extend(sa[ia : ia + n])
+            old.extend(a[ia : ia + n])
             ia += n
         else:
-            new.extend(sb[ib : ib + n])
+            new.extend(b[ib : ib + n])
             ib += n
     return _merge(out)
 
 
-def _merge(ops: Iterable[Op]) -> list[Op]:
-    out: list[Op] = []
-    for op, text in ops:
-        if not text:
-            continue
-        if out and out[-1][0] == op:
-            out[-1] = (op, out[-1][1] + text)
-        else:
-            out.append((op, text))
-    return out
+def _diff_small(a: str, b: str) -> list[Op]:
+    """Diff word by word when that is cheap enough, else delete and insert."""
+    if not a or not b:
+        return [("-", a)] if a else [("+", b)] if b else []
+    ops = None if _surely_costly(a, b) else _diff_tokens(tokenize(a), tokenize(b))
+    return ops if ops is not None else [("-", a), ("+", b)]
+
+
+def _diff_chunks(a: str, b: str) -> list[Op]:
+    """Diff sentence by sentence, then word by word inside changed runs that are cheap enough."""
+    ops = _align(_sentences(a), _sentences(b), _diff_small, _diff_small)
+    return ops if ops is not None else [("-", a), ("+", b)]
 
 
 def _diff_text(
@@ -401,10 +466,23 @@ def _diff_text(
         return [("=", a)] if a else []
     if not a or not b:
         return [("-", a)] if a else [("+", b)]
+    if ta is None and _surely_costly(a, b):
+        return _diff_chunks(a, b)
     ops = _diff_tokens(
         tokenize(a) if ta is None else ta, tokenize(b) if tb is None else tb, shortcut=shortcut
     )
     return _diff_chunks(a, b) if ops is None else ops
+
+
+def _surely_costly(a: str, b: str) -> bool:
+    """Tell, without tokenizing, that a token diff of a and b would pass the cost cap."""
+    if len(a) * len(b) <= _CAP:
+        return False
+    prefix, suffix = _common_affixes(a, b)
+    # The changed middle holds at least its words and the spaces between them as tokens.
+    ta = 2 * len(a[prefix : len(a) - suffix].split()) - 1
+    tb = 2 * len(b[prefix : len(b) - suffix].split()) - 1
+    return ta > 0 and tb > 0 and ta * tb > _CAP
 
 
 def diff_words(old: str, new: str) -> list[Op]:
@@ -414,11 +492,32 @@ def diff_words(old: str, new: str) -> list[Op]:
 
 # ---------------------------------------------------------------- the body, paragraph first
 
+_Unit: TypeAlias = tuple[str, str]  # a paragraph's text and the newlines after it
+
+
+def _units(text: str) -> list[_Unit]:
+    """Split text into paragraphs with their newlines; the final newlines are a unit alone."""
+    parts = _ITEMS.split(text)
+    units = [
+        (content, sep)
+        for content, sep in zip(parts[0::2], [*parts[1::2], ""], strict=True)
+        if content or sep
+    ]
+    if units and units[-1][0] and units[-1][1]:
+        content, sep = units.pop()
+        units += [(content, ""), ("", sep)]
+    return units
+
 
 @dataclass
 class _Region:
+    """A run of paragraphs found on one side only, between paragraphs found on both."""
+
     old: list[int]
     new: list[int]
+    pre: tuple[str, str] = ("", "")  # differing newlines after the equal paragraph before
+    ops: list[Op] | None = None
+    settled: bool = False
 
 
 @dataclass
@@ -426,42 +525,65 @@ class _Move:
     old: int
     new: int
     ops: list[Op]
-    old_seps: tuple[str, str] = ("", "")
-    new_seps: tuple[str, str] = ("", "")
+    lead_old: str = ""  # newlines found on the old side only, just before the paragraph
+    lead_new: str = ""  # the same on the new side
 
 
 class _Body:
     """The working state of one body diff."""
 
     def __init__(self, old: str, new: str) -> None:
-        self.a = [item for item in _ITEMS.split(old) if item]
-        self.b = [item for item in _ITEMS.split(new) if item]
+        self.a = _units(old)
+        self.b = _units(new)
         self.tokens: dict[str, list[str]] = {}
 
-    def toks(self, item: str) -> list[str]:
-        tokens = self.tokens.get(item)
+    def toks(self, text: str) -> list[str]:
+        tokens = self.tokens.get(text)
         if tokens is None:
-            tokens = self.tokens[item] = tokenize(item)
+            tokens = self.tokens[text] = tokenize(text)
         return tokens
 
-    def region_ops(self, old: list[int], new: list[int]) -> list[Op]:
-        x = "".join(self.a[i] for i in old)
-        y = "".join(self.b[j] for j in new)
+    def pieces(self, units: list[_Unit], indices: list[int], pre: str) -> list[str]:
+        return [pre] * bool(pre) + [
+            content + sep for content, sep in map(units.__getitem__, indices)
+        ]
+
+    def tokens_of(self, units: list[_Unit], indices: list[int], pre: str) -> list[str]:
+        out = [pre] * bool(pre)
+        for content, sep in map(units.__getitem__, indices):
+            out.extend(self.toks(content))
+            if sep:
+                out.append(sep)
+        return out
+
+    def region_ops(self, old: list[int], new: list[int], pre: tuple[str, str]) -> list[Op]:
+        pa, pb = self.pieces(self.a, old, pre[0]), self.pieces(self.b, new, pre[1])
+        x, y = "".join(pa), "".join(pb)
         if not x or not y:
             return _diff_text(x, y)
-        ta = [t for i in old for t in self.toks(self.a[i])]
-        tb = [t for j in new for t in self.toks(self.b[j])]
-        return _diff_text(x, y, ta, tb, shortcut=True)
+        if not _surely_costly(x, y):
+            ta, tb = self.tokens_of(self.a, old, pre[0]), self.tokens_of(self.b, new, pre[1])
+            ops = _diff_tokens(ta, tb, shortcut=True)
+            if ops is not None:
+                return ops
+        aligned = _align(pa, pb, _diff_text, _diff_text)
+        return aligned if aligned is not None else _diff_chunks(x, y)
 
     def blocks(self) -> list[Block]:
-        runs = _seq_diff(self.a, self.b)
+        runs = _seq_diff([content for content, _ in self.a], [content for content, _ in self.b])
         if runs is None:
             runs = [(-1, len(self.a)), (1, len(self.b))]
         parts: list[list[Op] | _Region] = []
         ia = ib = 0
         for op, n in runs:
             if op == 0:
-                parts.append([("=", "".join(self.a[ia : ia + n]))])
+                for (content, sep_a), (_, sep_b) in zip(
+                    self.a[ia : ia + n], self.b[ib : ib + n], strict=True
+                ):
+                    if sep_a == sep_b:
+                        parts.append([("=", content + sep_a)])
+                    else:
+                        parts.extend(([("=", content)], _Region([], [], (sep_a, sep_b))))
                 ia, ib = ia + n, ib + n
                 continue
             if not parts or not isinstance(parts[-1], _Region):
@@ -474,35 +596,62 @@ class _Body:
             else:
                 region.new.extend(range(ib, ib + n))
                 ib += n
-        moves = self.find_moves([part for part in parts if isinstance(part, _Region)])
+        regions = [part for part in parts if isinstance(part, _Region)]
+        for region in regions:
+            self.settle(region)
+        moves = self.find_moves(regions)
         expanded: list[list[Op] | tuple[str, _Move]] = []
         for part in parts:
             if isinstance(part, _Region):
                 expanded.extend(self.expand(part, moves))
             else:
                 expanded.append(part)
-        return _assemble(expanded)
+        return _assemble(expanded, self.a, self.b)
+
+    def settle(self, region: _Region) -> None:
+        """Diff a region with paragraphs on both sides; edits that small are no moves."""
+        if not region.old or not region.new:
+            return
+        region.ops = self.region_ops(region.old, region.new, region.pre)
+        edited = sum(_count_words(text) for op, text in region.ops if op != "=")
+        size = sum(len(self.a[i][0].split()) for i in region.old)
+        size += sum(len(self.b[j][0].split()) for j in region.new)
+        region.settled = edited <= (1 - _MOVE_SIMILARITY) * size
 
     def find_moves(self, regions: list[_Region]) -> dict[tuple[str, int], _Move]:
-        dels = [(i, r) for r, reg in enumerate(regions) for i in reg.old if _is_text(self.a[i])]
-        ins = [(j, r) for r, reg in enumerate(regions) for j in reg.new if _is_text(self.b[j])]
+        dels = [
+            (i, r)
+            for r, reg in enumerate(regions)
+            if not reg.settled
+            for i in reg.old
+            if self.a[i][0]
+        ]
+        ins = [
+            (j, r)
+            for r, reg in enumerate(regions)
+            if not reg.settled
+            for j in reg.new
+            if self.b[j][0]
+        ]
+        if not dels or not ins or len({r for _, r in dels} | {r for _, r in ins}) < 2:
+            return {}
+        by_text: dict[str, list[int]] = defaultdict(list)
+        for j, _ in ins:
+            by_text[self.b[j][0]].append(j)
         found: list[_Move] = []
-        if dels and ins:
-            by_text: dict[str, list[int]] = defaultdict(list)
-            for j, _ in ins:
-                by_text[self.b[j]].append(j)
-            used_new: set[int] = set()
-            left: list[tuple[int, int]] = []
-            for i, r in dels:
-                text = self.a[i]
-                spots = by_text.get(text)
-                if spots and _count_words(text) >= _MOVE_MIN_WORDS:
-                    j = spots.pop(0)
-                    used_new.add(j)
-                    found.append(_Move(i, j, [("=", text)]))
-                else:
-                    left.append((i, r))
-            rest = [(j, r) for j, r in ins if j not in used_new]
+        used_new: set[int] = set()
+        left: list[tuple[int, int]] = []
+        for i, r in dels:
+            content = self.a[i][0]
+            spots = by_text.get(content)
+            if spots and _count_words(content) >= _MOVE_MIN_WORDS:
+                j = spots.pop(0)
+                used_new.add(j)
+                found.append(_Move(i, j, [("=", content)]))
+            else:
+                left.append((i, r))
+        rest = [(j, r) for j, r in ins if j not in used_new]
+        if left and rest and len({r for _, r in left} | {r for _, r in rest}) > 1:
             found.extend(self.near_moves(left, rest))
         moves: dict[tuple[str, int], _Move] = {}
         for move in found:
@@ -513,47 +662,27 @@ class _Body:
     def near_moves(self, dels: list[tuple[int, int]], ins: list[tuple[int, int]]) -> list[_Move]:
         """Pair paragraphs at least 90 % alike (on their non-space tokens) across regions."""
         t = _MOVE_SIMILARITY
-        sides: list[list[tuple[int, int, list[str], list[tuple[str, int]]]]] = [[], []]
-        freq: Counter[tuple[str, int]] = Counter()
-        for side, (items, entries) in enumerate(((self.a, dels), (self.b, ins))):
+        sides: list[list[tuple[int, int, list[str]]]] = [[], []]
+        for side, (units, entries) in enumerate(((self.a, dels), (self.b, ins))):
             for index, region in entries:
-                words = [tok for tok in self.toks(items[index]) if not tok.isspace()]
-                if sum(1 for tok in words if _token_class(tok) == _WORD) < _MOVE_MIN_WORDS:
-                    continue
-                seen: Counter[str] = Counter()
-                elems = []
-                for tok in words:
-                    seen[tok] += 1
-                    elems.append((tok, seen[tok]))
-                freq.update(elems)
-                sides[side].append((index, region, words, elems))
-        if not sides[0] or not sides[1]:
-            return []
-
-        def prefix(elems: list[tuple[str, int]]) -> list[tuple[str, int]]:
-            size = len(elems)
-            keep = size - math.ceil(t * size / (2 - t)) + 1
-            return sorted(elems, key=lambda e: (freq[e], e))[:keep]
-
-        index_new: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for k, (_, _, _, elems) in enumerate(sides[1]):
-            for elem in prefix(elems):
-                index_new[elem].append(k)
+                content = units[index][0]
+                if _count_words(content) >= _MOVE_MIN_WORDS:
+                    words = [tok for tok in self.toks(content) if not tok.isspace()]
+                    sides[side].append((index, region, words))
+        bags = [[Counter(words) for _, _, words in side] for side in sides]
         scored: list[tuple[float, int, int]] = []
-        for i, region, words, elems in sides[0]:
-            candidates = {k for elem in prefix(elems) for k in index_new.get(elem, ())}
-            bag = set(elems)
-            for k in sorted(candidates):
-                j, other, words_b, elems_b = sides[1][k]
-                total = len(words) + len(words_b)
-                if other == region or 2 * min(len(words), len(words_b)) < t * total:
-                    continue
-                if 2 * len(bag.intersection(elems_b)) < t * total:
-                    continue
-                runs = _seq_diff(words, words_b) if len(words) * len(words_b) <= _CAP else None
-                same = sum(n for op, n in runs or () if op == 0)
-                if 2 * same >= t * total:
-                    scored.append((2 * same / total, i, j))
+        for k, m in _move_candidates(sides[0], sides[1]):
+            i, region, words = sides[0][k]
+            j, other, words_b = sides[1][m]
+            total = len(words) + len(words_b)
+            if other == region or 2 * min(len(words), len(words_b)) < t * total:
+                continue
+            if 2 * sum((bags[0][k] & bags[1][m]).values()) < t * total:
+                continue
+            runs = _seq_diff(words, words_b) if len(words) * len(words_b) <= _CAP else None
+            same = sum(n for op, n in runs or () if op == 0)
+            if 2 * same >= t * total:
+                scored.append((2 * same / total, i, j))
         moves: list[_Move] = []
         taken_old: set[int] = set()
         taken_new: set[int] = set()
@@ -561,7 +690,7 @@ class _Body:
             if i not in taken_old and j not in taken_new:
                 taken_old.add(i)
                 taken_new.add(j)
-                a, b = self.a[i], self.b[j]
+                a, b = self.a[i][0], self.b[j][0]
                 moves.append(_Move(i, j, _diff_text(a, b, self.toks(a), self.toks(b))))
         return moves
 
@@ -569,56 +698,95 @@ class _Body:
         self, region: _Region, moves: dict[tuple[str, int], _Move]
     ) -> list[list[Op] | tuple[str, _Move]]:
         """Cut a region at its moved paragraphs and diff the pieces between them."""
-        pieces_old = self.cut(region.old, self.a, "-", moves)
-        pieces_new = self.cut(region.new, self.b, "+", moves)
+        moved_old = [i for i in region.old if ("-", i) in moves]
+        moved_new = [j for j in region.new if ("+", j) in moves]
+        if region.ops is not None and not moved_old and not moved_new:
+            return [region.ops]
+        pieces_old = _cut(region.old, [moves["-", i] for i in moved_old], "old")
+        pieces_new = _cut(region.new, [moves["+", j] for j in moved_new], "new")
         out: list[list[Op] | tuple[str, _Move]] = []
         for k in range(max(len(pieces_old), len(pieces_new))):
             old, out_move = pieces_old[k] if k < len(pieces_old) else ([], None)
             new, in_move = pieces_new[k] if k < len(pieces_new) else ([], None)
-            if old or new:
-                out.append(self.region_ops(old, new))
+            pre = region.pre if k == 0 else ("", "")
+            if not old and not new and out_move and not pre[1]:
+                pre, out_move.lead_old = ("", ""), pre[0]
+            elif not old and not new and in_move and not out_move and not pre[0]:
+                pre, in_move.lead_new = ("", ""), pre[1]
+            if old or new or any(pre):
+                out.append(self.region_ops(old, new, pre))
             if out_move is not None:
                 out.append(("moved-out", out_move))
             if in_move is not None:
                 out.append(("moved-in", in_move))
         return out
 
-    def cut(
-        self, indices: list[int], items: list[str], side: str, moves: dict[tuple[str, int], _Move]
-    ) -> list[tuple[list[int], _Move | None]]:
-        pieces: list[tuple[list[int], _Move | None]] = []
-        current: list[int] = []
-        k = 0
-        while k < len(indices):
-            move = moves.get((side, indices[k]))
-            if move is None:
-                current.append(indices[k])
-                k += 1
-                continue
-            before = after = ""
-            nxt = indices[k + 1] if k + 1 < len(indices) else None
-            if nxt is not None and not _is_text(items[nxt]) and (side, nxt) not in moves:
-                after = items[nxt]
-                k += 1
-            elif current and not _is_text(items[current[-1]]):
-                before = items[current.pop()]
-            if side == "-":
-                move.old_seps = (before, after)
-            else:
-                move.new_seps = (before, after)
+
+def _move_candidates(
+    dels: list[tuple[int, int, list[str]]], ins: list[tuple[int, int, list[str]]]
+) -> Iterator[tuple[int, int]]:
+    """Yield the (deleted, inserted) pairs that may be 90 % alike: all of them when few,
+    else those sharing one of the rarest tokens (prefix filtering, exact for the dice bound)."""
+    if len(dels) * len(ins) <= _FEW_PAIRS:
+        yield from itertools.product(range(len(dels)), range(len(ins)))
+        return
+    t = _MOVE_SIMILARITY
+    elems: list[list[list[tuple[str, int]]]] = [[], []]
+    freq: Counter[tuple[str, int]] = Counter()
+    for side, entries in enumerate((dels, ins)):
+        for _, _, words in entries:
+            seen: Counter[str] = Counter()
+            numbered = []
+            for tok in words:
+                seen[tok] += 1
+                numbered.append((tok, seen[tok]))
+            freq.update(numbered)
+            elems[side].append(numbered)
+
+    def prefix(numbered: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        size = len(numbered)
+        keep = size - math.ceil(t * size / (2 - t)) + 1
+        return sorted(numbered, key=lambda e: (freq[e], e))[:keep]
+
+    index: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for m, numbered in enumerate(elems[1]):
+        for elem in prefix(numbered):
+            index[elem].append(m)
+    for k, numbered in enumerate(elems[0]):
+        for m in sorted({m for elem in prefix(numbered) for m in index.get(elem, ())}):
+            yield k, m
+
+
+def _cut(indices: list[int], moves: list[_Move], side: str) -> list[tuple[list[int], _Move | None]]:
+    """Split a region's indices at its moved paragraphs: (indices before, move) pairs."""
+    pieces: list[tuple[list[int], _Move | None]] = []
+    current: list[int] = []
+    at = {getattr(move, side): move for move in moves}
+    for index in indices:
+        move = at.get(index)
+        if move is None:
+            current.append(index)
+        else:
             pieces.append((current, move))
             current = []
-            k += 1
-        pieces.append((current, None))
-        return pieces
-
-
-def _is_text(item: str) -> bool:
-    return bool(item.strip("\n"))
+    pieces.append((current, None))
+    return pieces
 
 
 def _blank(ops: list[Op]) -> bool:
     return all(op == "=" and text.isspace() for op, text in ops)
+
+
+def _split_paragraphs(op: str, text: str) -> list[list[Op]]:
+    """Cut a lone deletion or insertion into one block per paragraph."""
+    blocks: list[list[Op]] = []
+    start = 0
+    for match in _PARA_BREAK.finditer(text):
+        if text[start : match.start()].strip() and text[match.end() :].strip():
+            blocks.append([(op, text[start : match.end()])])
+            start = match.end()
+    blocks.append([(op, text[start:])])
+    return blocks
 
 
 def _split_blocks(ops: list[Op]) -> list[list[Op]]:
@@ -649,12 +817,23 @@ def _split_blocks(ops: list[Op]) -> list[list[Op]]:
     for block in blocks:
         if merged and (_blank(block) or _blank(merged[-1])):
             merged[-1].extend(block)
-        else:
+        elif any(op == "=" and not text.isspace() for op, text in block) or all(
+            len(_split_paragraphs(op, text)) == 1 for op, text in block
+        ):
             merged.append(block)
+        else:
+            # Only deletions and insertions (and spacing): a block per paragraph.
+            for op, text in _merge(block):
+                if op == "=" and merged:
+                    merged[-1].append((op, text))
+                else:
+                    merged.extend(_split_paragraphs(op, text))
     return [_merge(block) for block in merged]
 
 
-def _assemble(parts: list[list[Op] | tuple[str, _Move]]) -> list[Block]:
+def _assemble(
+    parts: list[list[Op] | tuple[str, _Move]], old: list[_Unit], new: list[_Unit]
+) -> list[Block]:
     blocks: list[Block] = []
     numbers: dict[int, int] = {}
     run: list[Op] = []
@@ -671,10 +850,11 @@ def _assemble(parts: list[list[Op] | tuple[str, _Move]]) -> list[Block]:
         if move is None:
             continue
         number = numbers.setdefault(id(move), len(numbers) + 1)
-        sign, (before, after) = (
-            ("-", move.old_seps) if kind == "moved-out" else ("+", move.new_seps)
-        )
-        ops = _merge([(sign, before), *move.ops, (sign, after)])
+        if kind == "moved-out":
+            sign, lead, sep = "-", move.lead_old, old[move.old][1]
+        else:
+            sign, lead, sep = "+", move.lead_new, new[move.new][1]
+        ops = _merge([(sign, lead), *move.ops, (sign, sep)])
         blocks.append(Block(kind, tuple(ops), number))
     return blocks
 
@@ -806,6 +986,20 @@ _RED, _GREEN, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[0m"
 _CONTEXT = 200
 
 
+def _trim(ops: Iterable[Op]) -> list[Op]:
+    """Drop the whitespace at both ends of a paragraph's ops, unless that is all there is."""
+    trimmed = list(ops)
+    while trimmed and not trimmed[0][1].strip():
+        trimmed.pop(0)
+    while trimmed and not trimmed[-1][1].strip():
+        trimmed.pop()
+    if not trimmed:
+        return list(ops)
+    trimmed[0] = (trimmed[0][0], trimmed[0][1].lstrip())
+    trimmed[-1] = (trimmed[-1][0], trimmed[-1][1].rstrip())
+    return trimmed
+
+
 def _render_ops(ops: Iterable[Op], color: bool) -> str:
     out: list[str] = []
     for op, text in ops:
@@ -853,11 +1047,10 @@ def render_text(diff: WordDiff, color: bool = False) -> str:
             old = _shorten(_sides(block.ops)[0].strip(), True, False)
             chunks.append(f"[moved paragraph {block.move} \u2192] {old}")
         elif block.type == "moved-in":
-            chunks.append(
-                f"[\u2192 moved paragraph {block.move}] {_render_ops(block.ops, color).strip()}"
-            )
+            rendered = _render_ops(_trim(block.ops), color)
+            chunks.append(f"[\u2192 moved paragraph {block.move}] {rendered}")
         else:
-            chunks.append(_render_ops(block.ops, color).strip("\n"))
+            chunks.append(_render_ops(_trim(block.ops), color))
     if all(block.type == "equal" for block in blocks):
         chunks = ["… (body unchanged)"]
     return "\n".join(lines) + "\n\n" + "\n\n".join(chunks) + "\n"
