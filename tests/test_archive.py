@@ -238,3 +238,15 @@ def test_stale_locks_left_by_a_killed_writer_are_cleared(vault: Vault, home: Pat
     assert not (repo / "objects" / "pack" / "tmpabc123.pack").exists()
     _fsck(home)
     git("--git-dir", str(repo), "update-ref", "refs/heads/main", result.commit)
+
+
+def test_objects_are_fsynced_without_settings_git_warns_about(vault: Vault, home: Path) -> None:
+    vault.save_revision(_article("Durable text."))
+    assert vault.store.repo.object_store.fsync_object_files
+    clone = subprocess.run(
+        ["git", "clone", "-q", "--bare", f"file://{home / 'articles.git'}", str(home / "c.git")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert clone.stderr == ""

@@ -108,6 +108,12 @@ class CommitRecord:
     trailers: dict[str, str] = field(default_factory=dict)
 
 
+def _open_repo(path: Path) -> Repo:
+    repo = Repo(str(path))
+    repo.object_store.fsync_object_files = True  # objects are durable before the ref moves
+    return repo
+
+
 def _oid(sha: str) -> ObjectID:
     return ObjectID(sha.encode())
 
@@ -289,7 +295,7 @@ class Store:
         if not (path / "HEAD").is_file() or not (path / "objects").is_dir():
             raise StoreError(f"no archive repository at {path}; run `versionvault init`")
         self.path = path
-        self.repo = Repo(str(path))
+        self.repo = _open_repo(path)
         self._thread_lock = threading.Lock()
 
     @classmethod
@@ -299,7 +305,6 @@ class Store:
             path.mkdir(parents=True, exist_ok=True)
             repo = Repo.init_bare(str(path), default_branch=b"main")
             config = repo.get_config()
-            config.set((b"core",), b"fsyncObjectFiles", True)
             config.set((b"core",), b"logAllRefUpdates", False)
             config.set((b"gc",), b"auto", b"0")
             config.write_to_path()
@@ -584,7 +589,7 @@ class Store:
                 if done.returncode:
                     raise StoreError(f"git {args[0]} failed: {done.stderr.strip()}")
             self.repo.close()
-            self.repo = Repo(str(self.path))
+            self.repo = _open_repo(self.path)
 
     def check_objects(self) -> list[str]:
         """Check every object reachable from main; return problems found."""
