@@ -428,8 +428,8 @@ class Index:
         where = " AND ".join(clauses)
         total = self.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()
         rows = self.db.execute(
-            "SELECT a.id, a.source, a.title, a.url, a.revisions, f.archived AS first_seen, "
-            "l.archived AS last_changed FROM articles a JOIN revisions f ON f.seq = a.first_seq "
+            "SELECT a.id, a.source, a.title, a.url, a.revisions, f.observed AS first_seen, "
+            "l.observed AS last_changed FROM articles a JOIN revisions f ON f.seq = a.first_seq "
             f"JOIN revisions l ON l.seq = a.latest_seq WHERE {where} "
             "ORDER BY a.latest_seq DESC LIMIT ? OFFSET ?",
             (*params, limit, offset),
