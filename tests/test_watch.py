@@ -383,19 +383,20 @@ def test_rate_limit_and_concurrency_across_domains(home: Path, site: Site, clock
     add_source(sources, "alpha", (), tuple(site.url(f"/a/{n}") for n in range(5)), rate=240)
     localhost = tuple(site.url(f"/b/{n}", "localhost") for n in range(5))
     add_source(sources, "beta", (), localhost, rate=240)
-    started = time.monotonic()
     report = watch(home, clock)
-    elapsed = time.monotonic() - started
     assert (report.saved, report.warnings) == (10, ())
     hits = site.take()
+    spans = []
     for host in ("127.0.0.1", "localhost"):
         times = sorted(h.at for h in hits if h.host == host)
+        spans.append((times[0], times[-1]))
         assert len(times) == 6  # robots.txt and five pages
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert min(gaps) > 0.2, gaps  # 240 a minute: 0.25 s apart
         # at most 4 a second; a window of 0.95 s leaves room for the server's own jitter
         assert max(sum(1 for t in times if s <= t < s + 0.95) for s in times) <= 4
-    assert elapsed < 2.3  # the two domains went side by side: one alone takes 1.25 s
+    # the two domains went side by side: each one's requests overlap the other's in time
+    assert spans[0][0] < spans[1][1] and spans[1][0] < spans[0][1], spans
 
 
 def test_robots_txt_is_respected(home: Path, site: Site, clock: Clock) -> None:
