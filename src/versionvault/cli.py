@@ -386,7 +386,7 @@ def mirror_push(ctx: click.Context, remote: str | None) -> None:
 @click.pass_context
 @_user_errors
 def mirror_add(ctx: click.Context, remote: str) -> None:
-    """Add a mirror that is pushed after every ingest and import."""
+    """Add a mirror, pushed after every ingest, import and watch round that saved."""
     settings = add_mirror(_vault(ctx).home / "sources.toml", remote)
     click.echo(f"{len(settings.mirrors)} mirrors: {', '.join(settings.mirrors)}")
 
