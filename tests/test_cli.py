@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from versionvault.vault import Vault
+from versionvault.vault import Vault, parse_time
 
 from .conftest import SAMPLES, SEED, git, run_cli, run_process
 
@@ -171,4 +171,6 @@ def test_demo_builds_the_sample_archive(tmp_path: Path) -> None:
         assert vault.index.counts() == (3, 33)
         assert vault.verify() == []
         assert len(vault.history("github-community-guidelines")) == 21
+        observed = [parse_time(r.observed) for _, r in vault.recent(limit=100)]
+        assert observed == sorted(observed, reverse=True)
     git("--git-dir", str(home / "articles.git"), "fsck", "--strict")

@@ -424,10 +424,17 @@ def build_demo(home: Path) -> Vault:
         return vault
     samples = resources.files("versionvault") / "samples"
     with resources.as_file(samples) as folder:
+        lines = [
+            line
+            for path in sorted(folder.glob("*.jsonl"))
+            for line in path.read_text("utf-8").splitlines()
+            if line.strip()
+        ]
+        # the histories interleaved in the order they happened, so archive order is time order
+        lines.sort(key=lambda line: parse_time(json.loads(line)["observed"]))
+        vault.import_records(lines)
         seed = folder / "newschina-xi-putin-talks.txt"
         vault.save_revision(vault.read_file(seed, source="newschina"))
-        for name in sorted(p.name for p in folder.glob("*.jsonl")):
-            vault.import_records((folder / name).read_text("utf-8").splitlines())
     return vault
 
 
