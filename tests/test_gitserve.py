@@ -8,7 +8,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from versionvault.article import make_article
-from versionvault.gitserve import READ_ONLY_MESSAGE
+from versionvault.gitserve import READ_ONLY_MESSAGE, _full_clone
 from versionvault.vault import Vault
 from versionvault.web import create_app
 
@@ -63,3 +63,50 @@ def test_only_smart_http_is_served(vault: Vault) -> None:
         assert client.post("/archive.git/git-receive-pack").status_code == 403
         bad = client.post("/archive.git/git-upload-pack", content=b"x")
         assert bad.status_code == 415
+
+
+def test_full_clones_reuse_stored_packs_through_gc_reverts_and_loose_objects(
+    vault: Vault, home: Path, tmp_path: Path
+) -> None:
+    lines = (SAMPLES / "github-privacy-statement.jsonl").read_text().splitlines()
+    vault.import_records(lines[:6])
+    git("--git-dir", str(home / "articles.git"), "repack", "-a", "-d", "-f", "-q")
+    vault.import_records(lines[6:] + lines[:1])  # the revert's blob is in both packs
+    for n in range(2):  # loose objects
+        vault.save_revision(make_article(id="loose", source="paper", title="T", body=f"Text {n}."))
+    packs = list((home / "articles.git" / "objects" / "pack").glob("*.pack"))
+    assert len(packs) == 2
+    with serve(_app(vault)) as base:
+        for n in range(2):
+            clone = tmp_path / f"clone{n}"
+            git("clone", "-q", "--bare", f"{base}/archive.git", str(clone))
+            git("--git-dir", str(clone), "fsck", "--strict", "--no-dangling")
+            assert git("--git-dir", str(clone), "rev-parse", "main").strip() == _main(home)
+            count = git("--git-dir", str(clone), "rev-list", "--count", "--objects", "main")
+            assert int(count) == int(
+                git(
+                    "--git-dir",
+                    str(home / "articles.git"),
+                    "rev-list",
+                    "--count",
+                    "--objects",
+                    "main",
+                )
+            )
+            git("--git-dir", str(home / "articles.git"), "repack", "-a", "-d", "-q")
+
+
+def test_full_clone_requests_are_told_from_negotiations() -> None:
+    from dulwich.protocol import pkt_line
+
+    want = pkt_line(b"want " + b"a" * 40 + b" side-band-64k ofs-delta\n")
+    done = pkt_line(b"done\n")
+    assert _full_clone(want + pkt_line(None) + done) == (
+        [b"a" * 40],
+        {b"side-band-64k", b"ofs-delta"},
+    )
+    have = pkt_line(b"have " + b"b" * 40 + b"\n")
+    assert _full_clone(want + pkt_line(None) + have + done) is None
+    assert _full_clone(want + pkt_line(b"deepen 1\n") + pkt_line(None) + done) is None
+    assert _full_clone(want + pkt_line(None)) is None
+    assert _full_clone(b"zzzz") is None

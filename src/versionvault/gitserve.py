@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
+import hashlib
+import mmap
 import queue
+import re
+import struct
 import threading
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
+from dulwich.objects import ObjectID
+from dulwich.pack import OFS_DELTA, REF_DELTA, load_pack_index, pack_object_header
 from dulwich.protocol import ReceivableProtocol, pkt_line
 from dulwich.repo import Repo
 from dulwich.server import BackendRepo, DictBackend, UploadPackHandler
@@ -34,9 +43,142 @@ class _Cancelled(Exception):
     """The client went away; the pack writer stops."""
 
 
+def _full_clone(body: bytes) -> tuple[list[bytes], set[bytes]] | None:
+    """Return wants and capabilities of a request that has nothing yet, else None."""
+    pos, flushed, done = 0, False, False
+    wants: list[bytes] = []
+    capabilities: set[bytes] = set()
+    while pos < len(body):
+        try:
+            size = int(body[pos : pos + 4], 16)
+        except ValueError:
+            return None
+        if size == 0:
+            flushed, pos = True, pos + 4
+            continue
+        line = body[pos + 4 : pos + size].rstrip(b"\n")
+        pos += size
+        if line.startswith(b"want ") and not flushed:
+            words = line.split(b" ")
+            if not re.fullmatch(rb"[0-9a-f]{40}", words[1]):
+                return None
+            capabilities.update(words[2:])
+            wants.append(words[1])
+        elif line == b"done" and flushed:
+            done = True
+        else:
+            return None  # haves, shallow, deepen, filter: dulwich negotiates those
+    return (wants, capabilities) if wants and done else None
+
+
+@dataclass
+class _StoredPack:
+    data: mmap.mmap
+    entries: list[tuple[int, int, bytes]]  # start, end, hex sha
+    deltas: bool
+
+
+def _stored_pack(repo: Repo, index_path: Path) -> _StoredPack:
+    index = load_pack_index(str(index_path), repo.object_format)
+    try:
+        found = sorted(
+            (offset, bytes(sha).hex().encode()) for sha, offset, _ in index.iterentries()
+        )
+    finally:
+        index.close()
+    with open(index_path.with_suffix(".pack"), "rb") as handle:
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    ends = [offset for offset, _ in found[1:]] + [len(data) - 20]
+    entries = [(start, end, sha) for (start, sha), end in zip(found, ends, strict=True)]
+    deltas = any((data[start] >> 4) & 7 in (OFS_DELTA, REF_DELTA) for start, _, _ in entries)
+    return _StoredPack(data, entries, deltas)
+
+
+def _reused_pack(repo: Repo) -> tuple[int, list[Callable[[], Iterator[bytes]]]] | None:
+    """Plan a pack of every stored object, copying packed entries as they are on disk.
+
+    A pack with deltas is copied whole (its offsets stay valid); entries of delta-free
+    packs and loose objects are added once each. None if more than one pack has deltas.
+    """
+    pack_dir = Path(str(repo.object_store.path)) / "pack"
+    packs = [_stored_pack(repo, path) for path in sorted(pack_dir.glob("pack-*.idx"))]
+    if sum(pack.deltas for pack in packs) > 1:
+        for pack in packs:
+            pack.data.close()
+        return None
+    packs.sort(key=lambda pack: not pack.deltas)
+    seen: set[bytes] = set()
+    count = 0
+    parts: list[Callable[[], Iterator[bytes]]] = []
+    for pack in packs:
+        keep = [(a, b) for a, b, sha in pack.entries if pack.deltas or sha not in seen]
+        seen.update(sha for _, _, sha in pack.entries)
+        count += len(keep)
+        parts.append(functools.partial(_copy_spans, pack.data, keep, pack.deltas))
+    loose = [sha for sha in repo.object_store._iter_loose_objects() if bytes(sha) not in seen]
+    count += len(loose)
+    parts.append(functools.partial(_loose_entries, repo, loose))
+    return count, parts
+
+
+def _copy_spans(data: mmap.mmap, spans: list[tuple[int, int]], whole: bool) -> Iterator[bytes]:
+    try:
+        if whole and spans:
+            start, end = spans[0][0], spans[-1][1]
+            for at in range(start, end, CHUNK_SIZE):
+                yield data[at : min(at + CHUNK_SIZE, end)]
+            return
+        for start, end in spans:
+            yield data[start:end]
+    finally:
+        data.close()
+
+
+def _loose_entries(repo: Repo, shas: list[Any]) -> Iterator[bytes]:
+    for sha in shas:
+        type_num, raw = repo.object_store.get_raw(sha)
+        yield bytes(pack_object_header(type_num, None, len(raw), repo.object_format))
+        yield zlib.compress(raw)
+
+
+def _send_reused_pack(repo: Repo, capabilities: set[bytes], write: Writer) -> bool:
+    """Answer a full clone by streaming stored pack entries; False if it cannot."""
+    plan = _reused_pack(repo)
+    if plan is None:
+        return False
+    count, parts = plan
+    band = 65515 if b"side-band-64k" in capabilities else 995 if b"side-band" in capabilities else 0
+    write(pkt_line(b"NAK\n"))
+    digest = hashlib.sha1()
+
+    def send(chunk: bytes) -> None:
+        digest.update(chunk)
+        if not band:
+            write(chunk)
+            return
+        for at in range(0, len(chunk), band):
+            write(pkt_line(b"\x01" + chunk[at : at + band]))
+
+    send(b"PACK" + struct.pack(">II", 2, count))
+    for part in parts:
+        for chunk in part():
+            send(chunk)
+    trailer = digest.digest()
+    if band:
+        write(pkt_line(b"\x01" + trailer))
+        write(pkt_line(None))
+    else:
+        write(trailer)
+    return True
+
+
 def _run_upload_pack(repo_path: Path, body: bytes, advertise: bool, write: Writer) -> None:
     repo = Repo(str(repo_path))
     try:
+        request = None if advertise else _full_clone(body)
+        wanted = request and all(ObjectID(sha) in repo.object_store for sha in request[0])
+        if request and wanted and _send_reused_pack(repo, request[1], write):
+            return
 
         def write_fn(data: bytes) -> int:
             write(data)
