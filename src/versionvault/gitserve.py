@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-import mmap
+import os
 import queue
 import re
 import struct
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import anyio.to_thread
 from dulwich.objects import ObjectID
@@ -73,7 +73,7 @@ def _full_clone(body: bytes) -> tuple[list[bytes], set[bytes]] | None:
 
 @dataclass
 class _StoredPack:
-    data: mmap.mmap
+    data: BinaryIO
     entries: list[tuple[int, int, bytes]]  # start, end, hex sha
     deltas: bool
 
@@ -86,12 +86,16 @@ def _stored_pack(repo: Repo, index_path: Path) -> _StoredPack:
         )
     finally:
         index.close()
-    with open(index_path.with_suffix(".pack"), "rb") as handle:
-        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    ends = [offset for offset, _ in found[1:]] + [len(data) - 20]
+    data = open(index_path.with_suffix(".pack"), "rb")  # noqa: SIM115 (closed by _copy_spans)
+    size = os.fstat(data.fileno()).st_size
+    ends = [offset for offset, _ in found[1:]] + [size - 20]
     entries = [(start, end, sha) for (start, sha), end in zip(found, ends, strict=True)]
-    deltas = any((data[start] >> 4) & 7 in (OFS_DELTA, REF_DELTA) for start, _, _ in entries)
+    deltas = any(_is_delta(data, start) for start, _, _ in entries)
     return _StoredPack(data, entries, deltas)
+
+
+def _is_delta(data: BinaryIO, offset: int) -> bool:
+    return (os.pread(data.fileno(), 1, offset)[0] >> 4) & 7 in (OFS_DELTA, REF_DELTA)
 
 
 def _reused_pack(repo: Repo) -> tuple[int, list[Callable[[], Iterator[bytes]]]] | None:
@@ -121,15 +125,20 @@ def _reused_pack(repo: Repo) -> tuple[int, list[Callable[[], Iterator[bytes]]]] 
     return count, parts
 
 
-def _copy_spans(data: mmap.mmap, spans: list[tuple[int, int]], whole: bool) -> Iterator[bytes]:
+def _copy_spans(data: BinaryIO, spans: list[tuple[int, int]], whole: bool) -> Iterator[bytes]:
+    fd = data.fileno()
+    if whole and spans:
+        spans = [(spans[0][0], spans[-1][1])]
+    runs: list[list[int]] = []
+    for start, end in spans:  # neighbouring entries are read together
+        if runs and runs[-1][1] == start and end - runs[-1][0] <= CHUNK_SIZE:
+            runs[-1][1] = end
+        else:
+            runs.append([start, end])
     try:
-        if whole and spans:
-            start, end = spans[0][0], spans[-1][1]
+        for start, end in runs:
             for at in range(start, end, CHUNK_SIZE):
-                yield data[at : min(at + CHUNK_SIZE, end)]
-            return
-        for start, end in spans:
-            yield data[start:end]
+                yield os.pread(fd, min(CHUNK_SIZE, end - at), at)
     finally:
         data.close()
 
