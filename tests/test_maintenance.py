@@ -95,3 +95,21 @@ def test_configured_mirrors_are_pushed_after_each_write(home: Path, tmp_path: Pa
     assert saved.returncode == 0 and saved.stdout.startswith("saved copy revision 1")
     assert "warning: push to" in saved.stderr
     assert git("--git-dir", str(mirror), "rev-parse", "main") != main
+
+
+def test_gc_without_git_says_so(home: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": str(home / "no-bin-here")}
+    done = subprocess.run(
+        [sys.executable, "-m", "versionvault", "--archive", str(home), "gc"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "error: gc needs the git binary, which is not installed: install git"
+    )
