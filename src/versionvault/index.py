@@ -19,7 +19,6 @@ __all__ = [
     "FeedState",
     "Index",
     "Revision",
-    "SearchHit",
     "WatchState",
     "WatchedPage",
     "count_words",
@@ -160,13 +159,6 @@ class ArticleRow:
     revisions: int
     first_seen: str
     last_changed: str
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """A revision whose text matches a search."""
-
-    revision: Revision
 
 
 def _revision(row: sqlite3.Row) -> Revision:

@@ -272,12 +272,6 @@ class Transaction:
         self.commits.append(self._new_tip)
         return self._new_tip
 
-    def blob_at_tip(self, path: str) -> str | None:
-        """Return the blob sha of `path` at the pending tip, or None."""
-        folder, name = _check_path(path).split(b"/")
-        subtree = self._subtree(folder)
-        return subtree[name][1].decode() if name in subtree else None
-
     def flush(self) -> None:
         """Write queued objects durably, then move main (compare-and-swap on the tip read)."""
         if not self._objects:
@@ -326,28 +320,6 @@ class Store:
         if not isinstance(blob, Blob):
             raise StoreError(f"{sha} is not a file")
         return blob.data.decode()
-
-    def read_path(self, commit_sha: str, path: str) -> str | None:
-        """Return the text of `path` at a commit, or None if absent."""
-        commit = self.repo[commit_sha.encode()]
-        assert isinstance(commit, Commit)
-        try:
-            _, sha = tree_lookup_path(self.repo.__getitem__, commit.tree, _check_path(path))
-        except KeyError:
-            return None
-        return self.read_blob(sha.decode())
-
-    def contains(self, sha: str) -> bool:
-        """Return True if the object exists in the repository."""
-        return _oid(sha) in self.repo.object_store
-
-    def resolve_prefix(self, prefix: str) -> list[str]:
-        """Return full shas of commits whose sha starts with `prefix` (hex)."""
-        if not re.fullmatch(r"[0-9a-f]{4,40}", prefix):
-            return []
-        if len(prefix) == 40:
-            return [prefix] if self.contains(prefix) else []
-        return sorted({s.decode() for s in self.repo.object_store.iter_prefix(prefix.encode())})
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
