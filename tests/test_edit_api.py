@@ -105,7 +105,7 @@ def test_tokens(client: Any, token: str, vault: Vault) -> None:
         (URL, "[1, 2]", {}, 422, None),
         (URL, json.dumps({"body": "x", "source": "paper"}), {}, 422, "title"),
         (URL, json.dumps({"title": 3, "body": "x", "source": "paper"}), {}, 422, "title"),
-        (URL, json.dumps({"title": "T", "body": "x", "source": "Bad Source"}), {}, 422, None),
+        (URL, json.dumps({"title": "T", "body": "x", "source": "Bad Source"}), {}, 422, "source"),
         (URL, json.dumps({"title": "T", "body": " \n", "source": "paper"}), {}, 422, "body"),
         (URL, json.dumps({"title": "T", "body": "x"}), {}, 422, "source"),
         (URL, json.dumps({**FIRST, "colour": "red"}), {}, 422, "colour"),

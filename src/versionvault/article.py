@@ -33,7 +33,11 @@ _DELIMITER = "---"
 
 
 class InvalidArticle(ValueError):
-    """The input cannot become an article (empty, malformed, bad id)."""
+    """The input cannot become an article (empty, malformed, bad id); `field` names the culprit."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,13 @@ class TextRules:
         return rules
 
 
-def check_slug(value: str, what: str = "article id") -> str:
+def check_slug(value: str, what: str = "article id", field: str = "") -> str:
     """Return `value` if it is a valid slug, else raise InvalidArticle."""
     if not (0 < len(value) <= MAX_SLUG and SLUG.fullmatch(value)):
         raise InvalidArticle(
             f"invalid {what} {value!r}: use lowercase letters, digits and single hyphens "
-            f"(at most {MAX_SLUG} characters)"
+            f"(at most {MAX_SLUG} characters)",
+            field,
         )
     return value
 
@@ -120,18 +125,18 @@ def normalize_body(text: str) -> str:
 
 
 def _validate(article: Article) -> Article:
-    check_slug(article.id)
-    check_slug(article.source, "source name")
+    check_slug(article.id, field="id")
+    check_slug(article.source, "source name", "source")
     fields = {name: normalize_line(getattr(article, name)) for name in FIELD_ORDER}
     extra = tuple((k, normalize_line(v)) for k, v in article.extra)
     for key, _ in extra:
         if not _HEADER_KEY.fullmatch(key) or key in FIELD_ORDER:
-            raise InvalidArticle(f"invalid header field name {key!r}")
+            raise InvalidArticle(f"invalid header field name {key!r}", key)
     body = normalize_body(article.body)
     if not fields["title"]:
-        raise InvalidArticle("the article has no title")
+        raise InvalidArticle("the article has no title", "title")
     if not body:
-        raise InvalidArticle("the article has no text")
+        raise InvalidArticle("the article has no text", "body")
     return replace(article, body=body, extra=extra, **fields)
 
 

@@ -103,8 +103,7 @@ def edit_routes(vault: Vault) -> list[Route]:
         try:
             article = make_article(id=article_id, source=source, **fields)
         except InvalidArticle as exc:
-            field = "title" if "title" in str(exc) else "body" if "text" in str(exc) else "source"
-            raise _Refused(422, str(exc), field=field) from None
+            raise _Refused(422, str(exc), field=exc.field) from None
         try:
             return vault.save_revision(
                 article, note=note, author=editor.name, editor=editor.name, expected=expected
