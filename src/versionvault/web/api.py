@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from typing import Any
 
@@ -10,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import params
-from .articles import find_hits
+from .articles import list_articles
 from .caching import Freshness, is_full_sha
 from .site import Site, link
 
@@ -23,36 +22,24 @@ def _json(data: Any, fresh: Freshness) -> Response:
 
 def articles(site: Site, request: Request) -> Response:
     """GET /api/articles?source=&q=&page=: articles by source, or those a search matches."""
-    source = params.slug(request, "source")
-    query = params.text(request, "q", 200)
-    number = params.number(request, "page", 1) or 1
     fresh = site.freshness(request)
     if (cached := fresh.not_modified(request)) is not None:
         return cached
-    size = site.settings.page_size
-    offset = (number - 1) * size
-    items: list[dict[str, Any]]
-    if query:
-        hits, total = find_hits(site.vault, query, source, offset, size)
-        items = [
-            {
-                **asdict(hit.article),
-                "matches": list(hit.revisions),
-                "in_current": hit.in_current,
-            }
-            for hit in hits
-        ]
-    else:
-        rows, total = site.vault.articles(source=source, offset=offset, limit=size)
-        items = [asdict(row) for row in rows]
-    pages = max(1, math.ceil(total / size))
-    if number > pages:
-        raise params.BadRequest(f"there is no page {number}: the last page is {pages}")
-    following: dict[str, str | int | None] = {"source": source, "q": query, "page": number + 1}
+    listing = list_articles(site, request)
+    items = [asdict(row) for row in listing.articles] or [
+        {**asdict(hit.article), "matches": list(hit.revisions), "in_current": hit.in_current}
+        for hit in listing.hits
+    ]
+    number, pages = listing.page, listing.pages
+    following: dict[str, str | int | None] = {
+        "source": listing.source,
+        "q": listing.query,
+        "page": number + 1,
+    }
     return _json(
         {
             "articles": items,
-            "total": total,
+            "total": listing.total,
             "page": number,
             "pages": pages,
             "next": link(request, "api_articles", following) if number < pages else None,

@@ -20,8 +20,10 @@ __all__ = [
     "ArticlePage",
     "ArticlesPage",
     "Hit",
+    "Listing",
     "browse",
     "find_hits",
+    "list_articles",
     "paragraphs",
     "show",
     "snippet",
@@ -144,14 +146,24 @@ def find_hits(
     return tuple(hits), total
 
 
-def browse(site: Site, request: Request) -> Response:
-    """GET /articles?source=&q=&page=: articles by source, or a full-text search."""
+@dataclass(frozen=True)
+class Listing:
+    """One page of articles: by source, or those a full-text search matched."""
+
+    source: str
+    query: str
+    page: int
+    pages: int
+    total: int
+    articles: tuple[ArticleRow, ...]
+    hits: tuple[Hit, ...]
+
+
+def list_articles(site: Site, request: Request) -> Listing:
+    """Read `source`, `q` and `page`; return that page (BadRequest past the last one)."""
     source = params.slug(request, "source")
     query = params.text(request, "q", 200)
     number = params.number(request, "page", 1) or 1
-    fresh = site.freshness(request)
-    if (cached := fresh.not_modified(request)) is not None:
-        return cached
     size = site.settings.page_size
     offset = (number - 1) * size
     hits: tuple[Hit, ...] = ()
@@ -164,16 +176,16 @@ def browse(site: Site, request: Request) -> Response:
     pages = max(1, math.ceil(total / size))
     if number > pages:
         raise params.BadRequest(f"there is no page {number}: the last page is {pages}")
-    model = ArticlesPage(
-        source=source,
-        query=query,
-        page=number,
-        pages=pages,
-        total=total,
-        articles=rows,
-        hits=hits,
-        sources=tuple(site.vault.source_counts()),
-    )
+    return Listing(source, query, number, pages, total, rows, hits)
+
+
+def browse(site: Site, request: Request) -> Response:
+    """GET /articles?source=&q=&page=: articles by source, or a full-text search."""
+    fresh = site.freshness(request)
+    if (cached := fresh.not_modified(request)) is not None:
+        return cached
+    listing = list_articles(site, request)
+    model = ArticlesPage(**vars(listing), sources=tuple(site.vault.source_counts()))
     return site.render(request, "articles.html", model, fresh)
 
 
