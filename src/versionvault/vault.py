@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .article import (
     Article,
@@ -26,7 +26,15 @@ from .article import (
 )
 from .index import ArticleRow, Event, Index, Revision
 from .settings import SourceSettings, load_sources, sample_sources_text
-from .store import ConcurrentUpdate, Identity, InvalidIdentity, NewCommit, Store, StoreError
+from .store import (
+    ConcurrentUpdate,
+    Identity,
+    InvalidIdentity,
+    NewCommit,
+    Store,
+    StoreError,
+    Transaction,
+)
 from .worddiff import WordDiff, compare
 
 __all__ = [
@@ -46,6 +54,7 @@ MAX_INPUT_BYTES = 5 * 1024 * 1024
 IMPORT_BATCH = 500
 _IMPORT_CACHE = 20_000  # articles whose latest text an import keeps between batches
 EVENTS = ("removed", "left-feed")
+_T = TypeVar("_T")
 _SHA_PREFIX = re.compile(r"[0-9a-f]{4,40}")
 
 
@@ -287,19 +296,27 @@ class Vault:
     ) -> SaveResult:
         """Archive `article` as a new revision unless it equals the latest one."""
         pending = self._pending(article, observed, note, author, editor)
+
+        def write(txn: Transaction) -> SaveResult:
+            latest = self.index.latest(article.id)
+            if expected is not None and (latest is None or latest.commit != expected):
+                current = latest.commit if latest else ""
+                raise StaleRevision(
+                    f"{article.id} changed since {expected[:12]}: "
+                    f"the latest revision is {current or 'none'}",
+                    current,
+                )
+            return self._append(txn, pending, latest)
+
+        return self._locked_write(write)
+
+    def _locked_write(self, write: Callable[[Transaction], _T]) -> _T:
+        """Run `write` under the write lock on a caught-up index; retry if main moved."""
         while True:
             try:
                 with self.store.transaction() as txn:
                     self.index.catch_up(self.store)
-                    latest = self.index.latest(article.id)
-                    if expected is not None and (latest is None or latest.commit != expected):
-                        current = latest.commit if latest else ""
-                        raise StaleRevision(
-                            f"{article.id} changed since {expected[:12]}: "
-                            f"the latest revision is {current or 'none'}",
-                            current,
-                        )
-                    result = self._append(txn, pending, latest)
+                    result = write(txn)
             except ConcurrentUpdate:
                 continue
             self.index.catch_up(self.store)
@@ -321,45 +338,41 @@ class Vault:
         if event not in EVENTS:
             raise VaultError(f"unknown event {event!r}: use one of {', '.join(EVENTS)}")
         moment = observed or _now()
-        while True:
-            try:
-                with self.store.transaction() as txn:
-                    self.index.catch_up(self.store)
-                    latest = self.index.latest(article_id)
-                    if latest is None:
-                        raise ArticleNotFound(f"no article with id {article_id!r}")
-                    trailers = [
-                        ("Article", article_id),
-                        ("Source", latest.source),
-                        ("Event", event),
-                        ("Observed", moment.isoformat()),
-                        ("Url", url or latest.url),
-                        ("Note", note),
-                    ]
-                    lines = "\n".join(f"{k}: {_trailer(v)}" for k, v in trailers if _trailer(v))
-                    what = "removed" if event == "removed" else "left its feed"
-                    sha = txn.add_event(
-                        Identity.parse(latest.source),
-                        moment,
-                        _now(),
-                        f"{article_id}: {event}\n\n{what} on {moment.isoformat()}\n\n{lines}\n",
-                    )
-            except ConcurrentUpdate:
-                continue
-            self.index.catch_up(self.store)
-            return sha
+
+        def write(txn: Transaction) -> str:
+            latest = self.index.latest(article_id)
+            if latest is None:
+                raise ArticleNotFound(f"no article with id {article_id!r}")
+            trailers = [
+                ("Article", article_id),
+                ("Source", latest.source),
+                ("Event", event),
+                ("Observed", moment.isoformat()),
+                ("Url", url or latest.url),
+                ("Note", note),
+            ]
+            lines = "\n".join(f"{k}: {_trailer(v)}" for k, v in trailers if _trailer(v))
+            what = "removed" if event == "removed" else "left its feed"
+            return txn.add_event(
+                Identity.parse(latest.source),
+                moment,
+                _now(),
+                f"{article_id}: {event}\n\n{what} on {moment.isoformat()}\n\n{lines}\n",
+            )
+
+        return self._locked_write(write)
 
     def _pending(
         self, article: Article, observed: datetime | None, note: str, author: str, editor: str
     ) -> _Pending:
         try:
-            article = make_article(**{**article.__dict__})
+            article = make_article(**vars(article))
             Identity.parse(author or article.source)
         except (InvalidArticle, InvalidIdentity) as exc:
             raise VaultError(str(exc)) from None
         return _Pending(article, observed or _now(), note, author, editor)
 
-    def _append(self, txn: Any, pending: _Pending, latest: Revision | None) -> SaveResult:
+    def _append(self, txn: Transaction, pending: _Pending, latest: Revision | None) -> SaveResult:
         article = pending.article
         old: Article | None = None
         if latest is not None:
@@ -374,7 +387,7 @@ class Vault:
         return self._commit(txn, pending, old, latest.number if latest else 0)
 
     def _commit(
-        self, txn: Any, pending: _Pending, old: Article | None, previous_number: int
+        self, txn: Transaction, pending: _Pending, old: Article | None, previous_number: int
     ) -> SaveResult:
         article = pending.article
         number = previous_number + 1
