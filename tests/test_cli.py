@@ -79,6 +79,18 @@ def test_import_stops_at_a_bad_line_and_keeps_what_came_before(home: Path, tmp_p
     assert len(run_cli(home, "log", "github-privacy-statement").output.splitlines()) == 3
 
 
+def test_import_stops_at_a_line_that_is_not_utf8(home: Path, tmp_path: Path) -> None:
+    lines = (SAMPLES / "github-privacy-statement.jsonl").read_bytes().splitlines()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"\n".join([*lines[:2], '{"id": "caf\u00e9"}'.encode("latin-1"), *lines[2:]]))
+    result = run_process(home, "import", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: line 3: not UTF-8 text; the 2 revisions before it were saved"
+    )
+    assert len(run_cli(home, "log", "github-privacy-statement").output.splitlines()) == 2
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -17,7 +17,7 @@ from .article import InvalidArticle, check_slug
 from .editors import EditorError, add_editor, load_editors, revoke_editor
 from .settings import add_mirror, add_source, load_sources
 from .store import StoreError
-from .vault import MAX_INPUT_BYTES, Vault, VaultError, default_home, parse_time
+from .vault import Vault, VaultError, default_home, parse_time
 from .worddiff import render_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -163,15 +163,9 @@ def ingest(
         _push_mirrors(vault)
 
 
-def _lines(path: Path) -> Iterator[str]:
+def _lines(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if len(raw) > MAX_INPUT_BYTES:
-                raise VaultError(f"line {number}: longer than {MAX_INPUT_BYTES} bytes")
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise VaultError(f"line {number}: not UTF-8 text") from None
+        yield from handle
 
 
 @main.command("import")

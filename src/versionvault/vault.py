@@ -408,7 +408,7 @@ class Vault:
 
     def import_records(
         self,
-        lines: Iterable[str],
+        lines: Iterable[str | bytes],
         progress: Callable[[int], None] | None = None,
         batch: int = IMPORT_BATCH,
     ) -> tuple[int, int]:
@@ -461,9 +461,13 @@ class Vault:
         latest = self.index.latest(article_id)
         return (self.text(latest), latest.number) if latest else None
 
-    def _record(self, line: str) -> _Pending:
+    def _record(self, line: str | bytes) -> _Pending:
+        if len(line) > MAX_INPUT_BYTES:
+            raise VaultError(f"longer than {MAX_INPUT_BYTES} bytes")
         try:
             data = json.loads(line)
+        except UnicodeDecodeError:
+            raise VaultError("not UTF-8 text") from None
         except json.JSONDecodeError as exc:
             raise VaultError(f"not valid JSON ({exc.msg})") from None
         if not isinstance(data, dict):
@@ -664,8 +668,8 @@ class Vault:
             yield json.dumps(record, ensure_ascii=False)
 
 
-def _take(items: Iterator[tuple[int, str]], count: int) -> list[tuple[int, str]]:
-    chunk: list[tuple[int, str]] = []
+def _take(items: Iterator[tuple[int, str | bytes]], count: int) -> list[tuple[int, str | bytes]]:
+    chunk: list[tuple[int, str | bytes]] = []
     for item in items:
         if item[1].strip():
             chunk.append(item)
