@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from versionvault.fetch import FetchOptions, css_to_xpath
+from versionvault.fetch import FetchOptions, InvalidSelector, css_to_xpath
 from versionvault.settings import add_mirror, add_source, load_sources
 from versionvault.vault import Vault
 from versionvault.watch import (
@@ -517,7 +517,7 @@ def test_the_cli_watches_once_and_edits_sources(home: Path, paper: Site) -> None
         1,
         "error: source wire: rate must be a positive number, not -1.0\n",
     )
-    bad = run_cli(home, "source", "add", "wire", "--selector", "div:first-child")
+    bad = run_cli(home, "source", "add", "wire", "--selector", "div[unclosed")
     assert bad.exit_code == 1 and bad.output.count("\n") == 1
     result = run_cli(home, "watch", "--once", paper.url("/news/story-1"))
     assert result.exit_code == 0, result.output
@@ -534,12 +534,18 @@ def test_the_cli_watches_once_and_edits_sources(home: Path, paper: Site) -> None
     )
 
 
-def test_css_selector_subset() -> None:
-    assert css_to_xpath("article") == "//article"
-    assert css_to_xpath("div#main > p.lead, h1") == (
-        "//div[@id='main']/p[contains(concat(' ', normalize-space(@class), ' '), ' lead ')] | //h1"
+def test_css_selectors() -> None:
+    from lxml import html
+
+    page = html.fromstring(
+        '<html><body><h1>H</h1><div id="main"><p class="lead x">A</p><p>B</p>'
+        '<section role="main"><p>C</p></section></div></body></html>'
     )
-    assert css_to_xpath("main [role=main]") == "//main//*[@role='main']"
+    texts = [e.text_content() for e in page.xpath(css_to_xpath("div#main > p.lead, h1"))]
+    assert texts == ["H", "A"]
+    assert [e.text_content() for e in page.xpath(css_to_xpath("div [role=main] p"))] == ["C"]
+    with pytest.raises(InvalidSelector):
+        css_to_xpath("div[")
 
 
 def test_status_page_and_api(home: Path, paper: Site, clock: Clock) -> None:

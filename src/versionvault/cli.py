@@ -87,7 +87,7 @@ def source() -> None:
 @click.option("--domain", "domains", multiple=True, help="A domain whose URLs belong here.")
 @click.option("--rate", type=float, help="At most this many requests a minute per domain.")
 @click.option("--user-agent", help="The User-Agent header to send.")
-@click.option("--selector", help="CSS selector of the article body (tag, #id, .class, >).")
+@click.option("--selector", help="CSS selector of the article body.")
 @click.option("--furniture", multiple=True, help="A regex for paragraphs to drop (repeatable).")
 @click.option("--quiet-days", type=float, help="Warn when nothing new came for this long.")
 @click.pass_context

@@ -35,7 +35,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 
 
 class InvalidSelector(ValueError):
-    """A CSS selector outside the supported subset."""
+    """A CSS selector that is not valid CSS."""
 
 
 @dataclass(frozen=True)
@@ -308,54 +308,11 @@ class _Refusal:
     blocked: bool
 
 
-# -- CSS selectors --------------------------------------------------------------------------
-# A small subset (lxml's own needs the cssselect package): tag, *, #id, .class, [attr],
-# [attr=value], descendant and child (>) combinators, and comma-separated groups.
-
-_COMPOUND = re.compile(
-    r"""([a-zA-Z][\w-]*|\*)?((?:\#[\w-]+|\.[\w-]+|\[[\w-]+(?:=(?:"[^"]*"|'[^']*'|[\w-]+))?\])*)"""
-)
-_SIMPLE = re.compile(
-    r"""\#([\w-]+)|\.([\w-]+)|\[([\w-]+)(?:=(?:"([^"]*)"|'([^']*)'|([\w-]+)))?\]"""
-)
-
-
-def _literal(value: str) -> str:
-    return f"'{value}'" if "'" not in value else f'"{value}"'
-
-
-def _compound(text: str) -> str:
-    match = _COMPOUND.fullmatch(text)
-    if not text or not match:
-        raise InvalidSelector(f"unsupported CSS selector part {text!r}")
-    tests: list[str] = []
-    for found in _SIMPLE.finditer(match.group(2)):
-        ident, cls, attr = found.group(1), found.group(2), found.group(3)
-        if ident:
-            tests.append(f"@id={_literal(ident)}")
-        elif cls:
-            tests.append(f"contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')")
-        else:
-            value = next((v for v in found.groups()[3:] if v is not None), None)
-            tests.append(f"@{attr}" if value is None else f"@{attr}={_literal(value)}")
-    return (match.group(1) or "*") + "".join(f"[{t}]" for t in tests)
-
-
 def css_to_xpath(selector: str) -> str:
-    """Translate a CSS selector (the subset above) to XPath; raise InvalidSelector otherwise."""
-    paths = []
-    for group in selector.split(","):
-        tokens = re.findall(r">|[^\s>]+", group)
-        if not tokens or tokens[0] == ">" or tokens[-1] == ">":
-            raise InvalidSelector(f"unsupported CSS selector {selector!r}")
-        path, axis = "", "//"
-        for token in tokens:
-            if token == ">":
-                if axis == "/":
-                    raise InvalidSelector(f"unsupported CSS selector {selector!r}")
-                axis = "/"
-                continue
-            path += axis + _compound(token)
-            axis = "//"
-        paths.append(path)
-    return " | ".join(paths)
+    """Translate a CSS selector to XPath; raise InvalidSelector if it is not valid CSS."""
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        return str(GenericTranslator().css_to_xpath(selector))
+    except SelectorError as exc:
+        raise InvalidSelector(f"invalid CSS selector {selector!r}: {exc}") from None
