@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from versionvault.vault import Vault, parse_time
+from versionvault.bulk import parse_time
+from versionvault.vault import Vault
 
 from .conftest import SAMPLES, SEED, git, run_cli, run_process
 

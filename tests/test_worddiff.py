@@ -185,7 +185,7 @@ def test_tokens_concatenate_to_the_text(text: str) -> None:
 def test_fast_tokenizer_agrees_with_the_unicode_one(text: str) -> None:
     if worddiff._COMPLEX.search(text) is None:
         assert worddiff._SIMPLE_TOKEN.findall(text) == worddiff._TOKEN.findall(text)
-        assert worddiff._count_words(text) == len(worddiff._WORDS.findall(text))
+        assert worddiff.count_words(text) == len(worddiff._WORDS.findall(text))
 
 
 # ---------------------------------------------------------------- the contract

@@ -15,6 +15,7 @@ __all__ = [
     "InvalidArticle",
     "TextRules",
     "check_slug",
+    "content_key",
     "format_article",
     "normalize_body",
     "normalize_line",
@@ -153,13 +154,14 @@ def format_article(article: Article) -> str:
     return f"{_DELIMITER}\n{header}{_DELIMITER}\n\n{article.body}"
 
 
+def content_key(article: Article) -> str:
+    """Return the stored file with whitespace runs within lines collapsed (see same_content)."""
+    return "\n".join(" ".join(line.split()) for line in format_article(article).split("\n"))
+
+
 def same_content(a: Article, b: Article) -> bool:
     """Return True if two articles differ at most in whitespace within lines."""
-
-    def squash(article: Article) -> list[str]:
-        return [" ".join(line.split()) for line in format_article(article).split("\n")]
-
-    return squash(a) == squash(b)
+    return content_key(a) == content_key(b)
 
 
 def parse_article(text: str, article_id: str) -> Article:

@@ -10,22 +10,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .article import InvalidArticle, parse_article
+from .article import Article, InvalidArticle, parse_article
 from .store import CommitRecord, Store, StoreError
+from .worddiff import count_words
 
 __all__ = [
     "ArticleRow",
     "Event",
     "FeedState",
     "Index",
+    "Known",
     "Revision",
     "WatchState",
     "WatchedPage",
-    "count_words",
 ]
 
 SCHEMA_VERSION = "1"
-_WORD = re.compile(r"\w+")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
@@ -67,9 +67,8 @@ _REVISION_COLUMNS = (
 )
 
 
-def count_words(text: str) -> int:
-    """Return the number of words in a text."""
-    return len(_WORD.findall(text))
+Known = tuple[CommitRecord, Article, int]
+"""A commit just written, with its article and the words in its body."""
 
 
 @dataclass(frozen=True)
@@ -228,14 +227,12 @@ class Index:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'last_commit'").fetchone()
         return str(row[0]) if row else None
 
-    def catch_up(
-        self, store: Store, batch: int = 500, known: Sequence[tuple[CommitRecord, str]] = ()
-    ) -> int:
+    def catch_up(self, store: Store, batch: int = 500, known: Sequence[Known] = ()) -> int:
         """Index the commits on main after the last indexed one; rebuild if main lost it.
 
-        `known` may hand over commits just written, with their file texts (a Transaction's
-        `added`): if they are exactly main's commits after the last indexed one, they are
-        indexed as they are instead of being read back from git.
+        `known` may hand over commits just written, with their articles and word counts: if
+        they are exactly main's commits after the last indexed one, they are indexed as they
+        are instead of being read back from git.
         """
         tip = store.tip()
         if tip == self.last_commit():
@@ -243,19 +240,19 @@ class Index:
         added = 0
         with self._write() as db:
             last = self.last_commit()
-            records: Iterable[tuple[CommitRecord, str | None]]
+            records: Iterable[tuple[CommitRecord, Article | None, int | None]]
             if _is_chain(known, last, tip):
                 records = known
             else:
                 if last is not None and not store.on_main(last):
                     self._clear(db)
                     last = None
-                records = ((record, None) for record in store.walk(last))
-            for record, text in records:
+                records = ((record, None, None) for record in store.walk(last))
+            for record, article, words in records:
                 if "Event" in record.trailers:
                     self._add_event(db, record)
                 else:
-                    self._add(db, store, record, text)
+                    self._add(db, store, record, article, words)
                 added += 1
                 if added % batch == 0:
                     self._set_last(db, record.sha)
@@ -282,16 +279,22 @@ class Index:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('last_commit', ?)", (sha,))
 
     def _add(
-        self, db: sqlite3.Connection, store: Store, record: CommitRecord, text: str | None = None
+        self,
+        db: sqlite3.Connection,
+        store: Store,
+        record: CommitRecord,
+        article: Article | None,
+        words: int | None,
     ) -> None:
         trailers = record.trailers
         article_id = trailers.get("Article", "")
-        try:
-            if text is None:
-                text = store.read_blob(record.blob)
-            article = parse_article(text, article_id)
-        except (InvalidArticle, StoreError, UnicodeDecodeError) as exc:
-            raise StoreError(f"commit {record.sha} holds an unreadable article: {exc}") from None
+        if article is None:
+            try:
+                article = parse_article(store.read_blob(record.blob), article_id)
+            except (InvalidArticle, StoreError, UnicodeDecodeError) as exc:
+                raise StoreError(
+                    f"commit {record.sha} holds an unreadable article: {exc}"
+                ) from None
         previous = db.execute(
             "SELECT number, title FROM revisions WHERE article = ? ORDER BY number DESC LIMIT 1",
             (article_id,),
@@ -311,7 +314,7 @@ class Index:
             record.commit_time.isoformat(),
             article.title,
             article.url,
-            count_words(article.body),
+            count_words(article.body) if words is None else words,
             added,
             removed,
             trailers.get("Kind", "substantive"),
@@ -517,7 +520,7 @@ class Index:
         return int(articles), int(revisions)
 
 
-def _is_chain(known: Sequence[tuple[CommitRecord, str]], last: str | None, tip: str | None) -> bool:
+def _is_chain(known: Sequence[Known], last: str | None, tip: str | None) -> bool:
     """Return True if `known` are the commits from `last` (exclusive) to `tip`, in order.
 
     A commit's sha covers its parent's, so a chain of parents from `tip` back to `last` is
@@ -526,7 +529,7 @@ def _is_chain(known: Sequence[tuple[CommitRecord, str]], last: str | None, tip: 
     if not known or known[-1][0].sha != tip:
         return False
     parent = last
-    for record, _ in known:
+    for record, _, _ in known:
         if record.parent != parent:
             return False
         parent = record.sha

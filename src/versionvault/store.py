@@ -190,8 +190,6 @@ class Transaction:
         self._trees: dict[bytes, Tree] = {}
         self._root: Tree | None = None
         self._new_tip = self._tip
-        self.commits: list[str] = []
-        self.added: list[tuple[CommitRecord, str]] = []
 
     @property
     def tip(self) -> str | None:
@@ -223,8 +221,8 @@ class Transaction:
             return tree
         return Tree()
 
-    def add(self, new: NewCommit) -> str:
-        """Queue one commit on top of the current tip; return its sha."""
+    def add(self, new: NewCommit) -> CommitRecord:
+        """Queue one commit on top of the current tip; return its record."""
         folder, name = _check_path(new.path).split(b"/")
         blob = Blob.from_string(new.content.encode())
         subtree = _copy_tree(self._subtree(folder))
@@ -237,9 +235,9 @@ class Transaction:
         parent = self._new_tip
         sha = self._append(root, new.author, new.author_time, new.commit_time, new.message)
         record = _record_of(new, sha, parent, blob.id.decode())
-        if record.path == new.path:  # else Store.record would look elsewhere: leave it to it
-            self.added.append((record, new.content))
-        return sha
+        if record.path != new.path:
+            raise StoreError(f"the trailers of {sha} name {record.path}, not {new.path}")
+        return record
 
     def add_event(
         self, author: Identity, author_time: datetime, commit_time: datetime, message: str
@@ -265,11 +263,9 @@ class Transaction:
         commit.author_time, commit.author_timezone = _git_time(author_time)
         commit.commit_time, commit.commit_timezone = _git_time(commit_time)
         commit.encoding = None
-        commit.message = message.encode()
-        commit.check()
+        commit.message = message.encode()  # no check(): Identity and _git_time vetted the parts
         self._objects.append(commit)
         self._new_tip = commit.id.decode()
-        self.commits.append(self._new_tip)
         return self._new_tip
 
     def flush(self) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,8 +18,8 @@ from .article import (
     Article,
     InvalidArticle,
     check_slug,
+    content_key,
     format_article,
-    make_article,
     normalize_line,
     parse_article,
     parse_html,
@@ -24,9 +27,21 @@ from .article import (
     same_content,
     slugify,
 )
-from .index import ArticleRow, Event, Index, Revision
+from .bulk import (
+    MAX_INPUT_BYTES,
+    Change,
+    Parsed,
+    Record,
+    Worker,
+    measure,
+    measure_all,
+    parse_lines,
+    record_of,
+)
+from .index import ArticleRow, Event, Index, Known, Revision
 from .settings import SourceSettings, load_sources, sample_sources_text
 from .store import (
+    CommitRecord,
     ConcurrentUpdate,
     Identity,
     InvalidIdentity,
@@ -50,7 +65,6 @@ __all__ = [
     "VaultError",
 ]
 
-MAX_INPUT_BYTES = 5 * 1024 * 1024
 IMPORT_BATCH = 500
 _IMPORT_CACHE = 20_000  # articles whose latest text an import keeps between batches
 EVENTS = ("removed", "left-feed")
@@ -120,31 +134,6 @@ class Diff:
         return document
 
 
-@dataclass(frozen=True)
-class _Pending:
-    article: Article
-    observed: datetime
-    note: str
-    author: str
-    editor: str
-
-
-def parse_time(text: str, what: str = "time") -> datetime:
-    """Parse an ISO-8601 time; a time without an offset is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise VaultError(
-            f"invalid {what} {text!r}: use ISO 8601, e.g. 2024-03-01T12:00:00+01:00"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    offset = moment.utcoffset()
-    if offset is not None and offset.total_seconds() % 60:
-        raise VaultError(f"invalid {what} {text!r}: the UTC offset must be whole minutes")
-    return moment
-
-
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -165,14 +154,14 @@ def _trailer(value: str) -> str:
     return normalize_line(value)
 
 
-def _message(article: Article, number: int, words: WordDiff, pending: _Pending) -> str:
-    stats = words.stats
+def _message(article: Article, number: int, change: Change, pending: Record) -> str:
+    stats = change.stats
     trailers = [
         ("Article", article.id),
         ("Source", article.source),
         ("Revision", str(number)),
         ("Words", f"+{stats.words_added} -{stats.words_removed}"),
-        ("Kind", words.kind),
+        ("Kind", change.kind),
         ("Url", article.url),
         ("Observed", pending.observed.isoformat()),
         ("Note", pending.note),
@@ -364,15 +353,13 @@ class Vault:
 
     def _pending(
         self, article: Article, observed: datetime | None, note: str, author: str, editor: str
-    ) -> _Pending:
+    ) -> Record:
         try:
-            article = make_article(**vars(article))
-            Identity.parse(author or article.source)
+            return record_of(article, observed, note, author, editor)
         except (InvalidArticle, InvalidIdentity) as exc:
             raise VaultError(str(exc)) from None
-        return _Pending(article, observed or _now(), note, author, editor)
 
-    def _append(self, txn: Transaction, pending: _Pending, latest: Revision | None) -> SaveResult:
+    def _append(self, txn: Transaction, pending: Record, latest: Revision | None) -> SaveResult:
         article = pending.article
         old: Article | None = None
         if latest is not None:
@@ -384,117 +371,48 @@ class Vault:
             old = self.text(latest)
             if same_content(old, article) and not self._removed_after(latest):
                 return SaveResult("unchanged", article.id, latest.number, latest.commit)
-        return self._commit(txn, pending, old, latest.number if latest else 0)
+        number = latest.number + 1 if latest else 1
+        record = self._commit(txn, pending, number, measure(old, article))
+        return SaveResult("saved", article.id, number, record.sha)
 
     def _commit(
-        self, txn: Transaction, pending: _Pending, old: Article | None, previous_number: int
-    ) -> SaveResult:
+        self, txn: Transaction, pending: Record, number: int, change: Change
+    ) -> CommitRecord:
         article = pending.article
-        number = previous_number + 1
-        words = compare(
-            old.fields() if old else {}, old.body if old else "", article.fields(), article.body
-        )
-        sha = txn.add(
+        return txn.add(
             NewCommit(
                 path=f"{article.source}/{article.id}.md",
                 content=format_article(article),
                 author=Identity.parse(pending.author or article.source),
                 author_time=_article_time(article, pending.observed),
                 commit_time=_now(),
-                message=_message(article, number, words, pending),
+                message=_message(article, number, change, pending),
             )
         )
-        return SaveResult("saved", article.id, number, sha)
 
     def import_records(
         self,
         lines: Iterable[str | bytes],
         progress: Callable[[int], None] | None = None,
         batch: int = IMPORT_BATCH,
+        parallel: bool = True,
     ) -> tuple[int, int]:
-        """Import JSONL revisions in order, one pack per batch; return (saved, unchanged)."""
-        saved = unchanged = 0
-        numbered = enumerate(lines, start=1)
-        # Each article's latest text and number, kept from batch to batch while main's tip is
-        # the one our last batch left (no one else wrote), so it is not read back from git.
-        latest: dict[str, tuple[Article, int]] = {}
-        left: str | None = None
-        while True:
-            chunk = [(n, line) for n, line in _take(numbered, batch)]
-            if not chunk:
-                return saved, unchanged
-            error: str | None = None
-            with self.store.transaction() as txn:
-                self.index.catch_up(self.store)
-                if txn.tip != left or len(latest) > _IMPORT_CACHE:
-                    latest.clear()
-                for number, line in chunk:
-                    try:
-                        pending = self._record(line)
-                    except VaultError as exc:
-                        error = f"line {number}: {exc}"
-                        break
-                    article = pending.article
-                    previous = latest.get(article.id) or self._latest_article(article.id)
-                    if previous and previous[0].source != article.source:
-                        error = f"line {number}: {article.id} belongs to {previous[0].source!r}"
-                        break
-                    if previous and same_content(previous[0], article):
-                        unchanged += 1
-                    else:
-                        self._commit(
-                            txn,
-                            pending,
-                            previous[0] if previous else None,
-                            previous[1] if previous else 0,
-                        )
-                        latest[article.id] = (article, (previous[1] if previous else 0) + 1)
-                        saved += 1
-                    if progress:
-                        progress(1)
-            left = txn.tip
-            self.index.catch_up(self.store, known=txn.added)
-            if error:
-                raise ImportStopped(f"{error}; the {saved} revisions before it were saved")
+        """Import JSONL revisions in order, one pack per batch; return (saved, unchanged).
 
-    def _latest_article(self, article_id: str) -> tuple[Article, int] | None:
+        With `parallel`, a worker process reads the lines and measures each revision's changes
+        while this one writes commits (see `_Import`).
+        """
+        with Worker(parallel) as worker:
+            run = _Import(self, worker, progress)
+            run.run(_chunks(enumerate(lines, start=1), batch))
+            return run.saved, run.unchanged
+
+    def _latest_of(self, article_id: str) -> _Latest | None:
         latest = self.index.latest(article_id)
-        return (self.text(latest), latest.number) if latest else None
-
-    def _record(self, line: str | bytes) -> _Pending:
-        if len(line) > MAX_INPUT_BYTES:
-            raise VaultError(f"longer than {MAX_INPUT_BYTES} bytes")
-        try:
-            data = json.loads(line)
-        except UnicodeDecodeError:
-            raise VaultError("not UTF-8 text") from None
-        except json.JSONDecodeError as exc:
-            raise VaultError(f"not valid JSON ({exc.msg})") from None
-        if not isinstance(data, dict):
-            raise VaultError("expected a JSON object")
-        for key in ("id", "source", "title", "body"):
-            if not isinstance(data.get(key), str):
-                raise VaultError(f"field {key!r} must be a string")
-        known = ("url", "byline", "section", "published", "updated", "summary", "note", "observed")
-        for key in known:
-            if key in data and not isinstance(data[key], str | None):
-                raise VaultError(f"field {key!r} must be a string")
-        observed = parse_time(data["observed"], "observed") if data.get("observed") else None
-        article = Article(
-            id=data["id"],
-            source=data["source"],
-            title=data["title"],
-            body=data["body"],
-            url=data.get("url") or "",
-            byline=data.get("byline") or "",
-            section=data.get("section") or "",
-            published=data.get("published") or "",
-            updated=data.get("updated") or "",
-            summary=data.get("summary") or "",
-        )
-        return self._pending(
-            article, observed, data.get("note") or "", data.get("author") or "", ""
-        )
+        if latest is None:
+            return None
+        article = self.text(latest)
+        return _Latest(article, latest.number, content_key(article), -1, None)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -668,14 +586,137 @@ class Vault:
             yield json.dumps(record, ensure_ascii=False)
 
 
-def _take(items: Iterator[tuple[int, str | bytes]], count: int) -> list[tuple[int, str | bytes]]:
+def _chunks(
+    items: Iterator[tuple[int, str | bytes]], size: int
+) -> Iterator[list[tuple[int, str | bytes]]]:
+    """Yield the non-blank numbered lines in lists of `size`."""
     chunk: list[tuple[int, str | bytes]] = []
     for item in items:
         if item[1].strip():
             chunk.append(item)
-        if len(chunk) >= count:
-            break
-    return chunk
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@dataclass(frozen=True)
+class _Latest:
+    """An article's latest revision as an import sees it, and the batch that queued it."""
+
+    article: Article
+    number: int
+    key: str
+    batch: int
+    words: int | None  # words in the body, if counted
+
+
+@dataclass
+class _Batch:
+    """Lines of an import read, the commits planned from them, and their figures to come."""
+
+    seq: int
+    parsed: list[Parsed]
+    planned: list[tuple[Parsed, _Latest | None, int]]
+    unchanged: int
+    error: str
+    changes: Future[list[Change]] | None = None
+
+
+class _Import:
+    """One bulk import: plans batches a step ahead of the one it writes.
+
+    The worker reads lines two batches ahead and measures changes one batch ahead, while
+    this process writes a batch as one pack. A batch is planned against main as this import
+    left it plus the batches queued before it; should another writer move main in between,
+    the batch is planned again under the write lock, and so is the one after it.
+    """
+
+    def __init__(
+        self, vault: Vault, worker: Worker, progress: Callable[[int], None] | None
+    ) -> None:
+        self.vault = vault
+        self.worker = worker
+        self.progress = progress
+        self.saved = self.unchanged = 0
+        self.latest: dict[str, _Latest] = {}
+        vault.index.catch_up(vault.store)
+        self.left = vault.index.last_commit()
+
+    def run(self, chunks: Iterator[list[tuple[int, str | bytes]]]) -> None:
+        """Read, plan and write every chunk; raise ImportStopped at the first bad line."""
+        reading = deque(self.worker.submit(parse_lines, c) for c in islice(chunks, 2))
+        ahead: deque[_Batch] = deque()
+        seq = 0
+        while reading or ahead:
+            while reading and len(ahead) < 2:
+                ahead.append(self.plan(reading.popleft().result(), seq))
+                seq += 1
+                if ahead[-1].error:
+                    reading.clear()
+                    break
+                reading.extend(self.worker.submit(parse_lines, c) for c in islice(chunks, 1))
+            batch = ahead.popleft()
+            self.write(batch, ahead)
+            if batch.error:
+                saved = f"the {self.saved} revisions before it were saved"
+                raise ImportStopped(f"{batch.error}; {saved}")
+
+    def plan(self, parsed: list[Parsed], seq: int) -> _Batch:
+        """Plan a batch's commits and start measuring them."""
+        batch = _Batch(seq, parsed, [], 0, "")
+        for line in parsed:
+            if line.record is None:
+                batch.error = f"line {line.number}: {line.error}"
+                break
+            article = line.record.article
+            previous = self.latest.get(article.id) or self.vault._latest_of(article.id)
+            if previous and previous.article.source != article.source:
+                belongs = previous.article.source
+                batch.error = f"line {line.number}: {article.id} belongs to {belongs!r}"
+                break
+            if previous and previous.key == line.key:
+                batch.unchanged += 1
+                continue
+            number = previous.number + 1 if previous else 1
+            batch.planned.append((line, previous, number))
+            self.latest[article.id] = _Latest(article, number, line.key, seq, line.words)
+        pairs = [
+            (old.article if old else None, line.record.article, old.words if old else 0)
+            for line, old, _ in batch.planned
+            if line.record
+        ]
+        batch.changes = self.worker.submit(measure_all, pairs)
+        return batch
+
+    def write(self, batch: _Batch, ahead: deque[_Batch]) -> None:
+        """Write one batch as one pack and index it; plan again if main moved under it."""
+        vault = self.vault
+        known: list[Known] = []
+        with vault.store.transaction() as txn:
+            vault.index.catch_up(vault.store)
+            moved = txn.tip != self.left
+            if moved:
+                self.latest.clear()
+                batch = self.plan(batch.parsed, batch.seq)
+            assert batch.changes is not None
+            changes = batch.changes.result()
+            for (line, _, number), change in zip(batch.planned, changes, strict=True):
+                assert line.record
+                commit = vault._commit(txn, line.record, number, change)
+                known.append((commit, line.record.article, line.words))
+        self.left = txn.tip
+        vault.index.catch_up(vault.store, known=known)
+        if moved:
+            for k, later in enumerate(ahead):
+                ahead[k] = self.plan(later.parsed, later.seq)
+        if len(self.latest) > _IMPORT_CACHE:
+            self.latest = {k: v for k, v in self.latest.items() if v.batch > batch.seq}
+        self.saved += len(batch.planned)
+        self.unchanged += batch.unchanged
+        if self.progress:
+            self.progress(len(batch.planned) + batch.unchanged)
 
 
 def default_home() -> Path:

@@ -21,10 +21,11 @@ import httpx
 
 from .article import Article, InvalidArticle, make_article, parse_html, slugify
 from .fetch import Fetched, Fetcher, FetchOptions, InvalidSelector, Request, css_to_xpath
-from .index import FeedState, WatchedPage, WatchState, count_words
+from .index import FeedState, WatchedPage, WatchState
 from .settings import Source, SourceSettings
 from .store import StoreError
 from .vault import Vault, VaultError
+from .worddiff import count_words
 
 __all__ = [
     "SHRINK_LIMIT",

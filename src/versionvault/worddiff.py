@@ -19,6 +19,7 @@ __all__ = [
     "Stats",
     "WordDiff",
     "compare",
+    "count_words",
     "diff_body",
     "diff_words",
     "render_text",
@@ -185,7 +186,8 @@ def tokenize(text: str) -> list[str]:
     return list(_TOKEN.findall(text))
 
 
-def _count_words(text: str) -> int:
+def count_words(text: str) -> int:
+    """Return the number of word tokens in text (words, and CJK characters one by one)."""
     if _COMPLEX.search(text) is None:
         return _SIMPLE_WORDS.subn("", text)[1]
     return len(_WORDS.findall(text))
@@ -613,7 +615,7 @@ class _Body:
         if not region.old or not region.new:
             return
         region.ops = self.region_ops(region.old, region.new, region.pre)
-        edited = sum(_count_words(text) for op, text in region.ops if op != "=")
+        edited = sum(count_words(text) for op, text in region.ops if op != "=")
         size = sum(len(self.a[i][0].split()) for i in region.old)
         size += sum(len(self.b[j][0].split()) for j in region.new)
         region.settled = edited <= (1 - _MOVE_SIMILARITY) * size
@@ -644,7 +646,7 @@ class _Body:
         for i, r in dels:
             content = self.a[i][0]
             spots = by_text.get(content)
-            if spots and _count_words(content) >= _MOVE_MIN_WORDS:
+            if spots and count_words(content) >= _MOVE_MIN_WORDS:
                 j = spots.pop(0)
                 used_new.add(j)
                 found.append(_Move(i, j, [("=", content)]))
@@ -666,7 +668,7 @@ class _Body:
         for side, (units, entries) in enumerate(((self.a, dels), (self.b, ins))):
             for index, region in entries:
                 content = units[index][0]
-                if _count_words(content) >= _MOVE_MIN_WORDS:
+                if count_words(content) >= _MOVE_MIN_WORDS:
                     words = [tok for tok in self.toks(content) if not tok.isspace()]
                     sides[side].append((index, region, words))
         bags = [[Counter(words) for _, _, words in side] for side in sides]
@@ -883,7 +885,7 @@ def _word_edits(ops: tuple[Op, ...]) -> tuple[int, int, int]:
         if op == "=":
             last_op = "="
             continue
-        words = _count_words(text)
+        words = count_words(text)
         if op == "+":
             added += words
         else:
@@ -921,8 +923,11 @@ def compare(
     old_body: str,
     new_fields: Mapping[str, str],
     new_body: str,
+    old_words: int | None = None,
 ) -> WordDiff:
     """Return the diff of two revisions (header fields and body) with stats and kind.
+
+    `old_words` may give `count_words(old_body)` when it is known already.
 
     Stats count body words (word tokens: words and CJK characters). ``words_changed`` is the
     number of replaced words: for each deletion next to an insertion, the smaller word count.
@@ -953,7 +958,8 @@ def compare(
         if block.type == "change":
             changes.append(_sides(block.ops))
     moved = sum(1 for block in body if block.type == "moved-in")
-    old_words = _count_words(old_body)
+    if old_words is None:
+        old_words = count_words(old_body)
     edited = added + removed - changed
     if old_words:
         percent = round(min(100.0, 100.0 * edited / old_words), 1)
