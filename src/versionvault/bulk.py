@@ -158,10 +158,11 @@ def measure_all(pairs: Sequence[tuple[Article | None, Article, int | None]]) -> 
 
 
 class Worker:
-    """Runs bulk steps in one forked process beside this one, or here where that cannot be.
+    """Runs bulk steps in a forked process beside this one, or here where that cannot be.
 
     A fork is only safe while this process has a single thread (a forked child gets copies
     of other threads' locks, held or not), and only pays on a machine with a second core.
+    One process is enough: this one, writing, has about as much to do.
     """
 
     def __init__(self, parallel: bool = True) -> None:

@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 IMPORT_BATCH = 500
+_FIRST_BATCH = 100
 _IMPORT_CACHE = 20_000  # articles whose latest text an import keeps between batches
 EVENTS = ("removed", "left-feed")
 _T = TypeVar("_T")
@@ -589,14 +590,15 @@ class Vault:
 def _chunks(
     items: Iterator[tuple[int, str | bytes]], size: int
 ) -> Iterator[list[tuple[int, str | bytes]]]:
-    """Yield the non-blank numbered lines in lists of `size`."""
+    """Yield the non-blank numbered lines in lists of `size`, the first one smaller."""
     chunk: list[tuple[int, str | bytes]] = []
+    limit = min(size, _FIRST_BATCH)
     for item in items:
         if item[1].strip():
             chunk.append(item)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk
-            chunk = []
+            chunk, limit = [], size
     if chunk:
         yield chunk
 
@@ -628,9 +630,10 @@ class _Import:
     """One bulk import: plans batches a step ahead of the one it writes.
 
     The worker reads lines two batches ahead and measures changes one batch ahead, while
-    this process writes a batch as one pack. A batch is planned against main as this import
-    left it plus the batches queued before it; should another writer move main in between,
-    the batch is planned again under the write lock, and so is the one after it.
+    this process writes a batch as one pack; the first batch is small, so that writing
+    starts soon. A batch is planned against main as this import left it plus the batches
+    queued before it; should another writer move main in between, the batch is planned
+    again under the write lock, and so is the one after it.
     """
 
     def __init__(
