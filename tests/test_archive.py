@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -66,6 +67,33 @@ def test_save_writes_a_clean_commit_with_trailers(vault: Vault, home: Path) -> N
     assert tree.split() == ["paper/story.md"]
     stored = git("--git-dir", str(home / "articles.git"), "show", "main:paper/story.md")
     assert stored == vault.stored_file(vault.revision("story", "latest"))
+
+
+def test_trees_are_in_gits_order_for_names_that_prefix_each_other(home: Path) -> None:
+    # git sorts a directory as if its name ended in "/" ("a-b/" before "a/" before "a0/") and
+    # a file by its name ("x-y.md" before "x.md" before "x0.md"); fsck --strict checks it.
+    paths = [("a", "x"), ("a0", "z"), ("a", "x0"), ("a-b", "y"), ("a", "x-y")]
+    with Vault.open(home) as vault:
+        vault.save_revision(_article("One.", article_id="first"))
+        for n, (source, article_id) in enumerate(paths):
+            vault.save_revision(
+                make_article(id=article_id, source=source, title="T", body=f"Text {n}.")
+            )
+        vault.import_records(  # a batch too: one pack, the same trees
+            json.dumps({"id": i, "source": s, "title": "T", "body": f"Again {i}."})
+            for s, i in paths * 4
+        )
+        assert vault.verify() == []
+    listed = git("--git-dir", str(home / "articles.git"), "ls-tree", "-r", "--name-only", "main")
+    assert listed.split() == [
+        "a-b/y.md",
+        "a/x-y.md",
+        "a/x.md",
+        "a/x0.md",
+        "a0/z.md",
+        "paper/first.md",
+    ]
+    _fsck(home)
 
 
 def test_unchanged_makes_no_commit_and_a_revert_makes_one(vault: Vault, home: Path) -> None:

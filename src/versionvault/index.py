@@ -240,6 +240,7 @@ class Index:
         added = 0
         with self._write() as db:
             last = self.last_commit()
+            tip = store.tip()  # again: another process may have indexed and written meanwhile
             records: Iterable[tuple[CommitRecord, Article | None, int | None]]
             if _is_chain(known, last, tip):
                 records = known
@@ -247,7 +248,7 @@ class Index:
                 if last is not None and not store.on_main(last):
                     self._clear(db)
                     last = None
-                records = ((record, None, None) for record in store.walk(last))
+                records = ((record, None, None) for record in store.walk(last, tip))
             for record, article, words in records:
                 if "Event" in record.trailers:
                     self._add_event(db, record)

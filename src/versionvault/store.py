@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import binascii
+import bisect
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -21,7 +24,7 @@ from dulwich.bundle import create_bundle_from_repo, write_bundle
 from dulwich.errors import NotCommitError, NotTreeError
 from dulwich.file import FileLocked
 from dulwich.object_store import tree_lookup_path
-from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
+from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree, format_timezone, object_header
 from dulwich.pack import UnpackedObject, iter_sha1, write_pack_data, write_pack_index
 from dulwich.refs import Ref
 from dulwich.repo import Repo
@@ -118,18 +121,9 @@ def _oid(sha: str) -> ObjectID:
     return ObjectID(sha.encode())
 
 
-def _copy_tree(tree: Tree) -> Tree:
-    copy = Tree()
-    for name in tree:  # by name, unsorted: iteritems() would sort and make an entry per item
-        mode, sha = tree[name]
-        copy.add(name, mode, sha)
-    return copy
-
-
-def _unpacked(obj: ShaFile) -> UnpackedObject:
-    # One chunk per object: a tree serialises as a chunk per entry, and the pack writer
-    # compresses, checksums and writes chunk by chunk.
-    return UnpackedObject(obj.type_num, decomp_chunks=[obj.as_raw_string()], sha=obj.sha().digest())
+def _git_time_raw(moment: datetime) -> tuple[int, bytes]:
+    seconds, offset = _git_time(moment)
+    return seconds, format_timezone(offset)
 
 
 def _check_path(path: str) -> bytes:
@@ -180,15 +174,65 @@ def _record_of(new: NewCommit, sha: str, parent: str | None, blob: str) -> Commi
     )
 
 
+@dataclass(frozen=True)
+class _Raw:
+    """A serialised object ready for the object database: its type, bytes and hex sha."""
+
+    type_num: int
+    data: bytes
+    sha: bytes
+
+    @classmethod
+    def of(cls, type_num: int, data: bytes) -> _Raw:
+        sha = hashlib.sha1(object_header(type_num, len(data)) + data).hexdigest().encode()
+        return cls(type_num, data, sha)
+
+
+class _TreeBuilder:
+    """A tree rewritten commit after commit, its entries kept serialised in git's order.
+
+    dulwich would copy and re-sort a Tree for every commit; here an entry is replaced or
+    inserted in place, so a commit costs one join of the entries.
+    """
+
+    def __init__(self, tree: Tree | None = None) -> None:
+        self._keys: list[bytes] = []  # git sorts a directory as if its name ended in "/"
+        self._entries: list[bytes] = []
+        self._shas: dict[bytes, bytes] = {}
+        for entry in tree.iteritems() if tree is not None else ():
+            self.set(entry.path, entry.mode, entry.sha)
+
+    def get(self, name: bytes) -> bytes | None:
+        """Return the hex sha of an entry, or None."""
+        return self._shas.get(name)
+
+    def set(self, name: bytes, mode: int, sha: bytes) -> None:
+        """Add or replace an entry (hex sha)."""
+        key = name + b"/" if mode == _DIR_MODE else name
+        entry = b"%o %s\0%s" % (mode, name, binascii.unhexlify(sha))
+        at = bisect.bisect_left(self._keys, key)
+        if at < len(self._keys) and self._keys[at] == key:
+            self._entries[at] = entry
+        else:
+            self._keys.insert(at, key)
+            self._entries.insert(at, entry)
+        self._shas[name] = sha
+
+    def raw(self) -> _Raw:
+        """Return the tree as it stands, serialised."""
+        return _Raw.of(Tree.type_num, b"".join(self._entries))
+
+
 class Transaction:
     """Appends commits to main while the write lock is held."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._tip = store.tip()
-        self._objects: list[ShaFile] = []
-        self._trees: dict[bytes, Tree] = {}
-        self._root: Tree | None = None
+        self._objects: list[_Raw] = []
+        self._trees: dict[bytes, _TreeBuilder] = {}
+        self._root: _TreeBuilder | None = None
+        self._root_sha: bytes | None = None
         self._new_tip = self._tip
 
     @property
@@ -196,45 +240,45 @@ class Transaction:
         """Return the tip this transaction builds on (including its own pending commits)."""
         return self._new_tip
 
-    def _root_tree(self) -> Tree:
+    def _tip_tree(self) -> Tree | None:
+        if self._tip is None:
+            return None
+        repo = self._store.repo
+        commit = repo[self._tip.encode()]
+        assert isinstance(commit, Commit)
+        root = repo[commit.tree]
+        assert isinstance(root, Tree)
+        return root
+
+    def _root_tree(self) -> _TreeBuilder:
         if self._root is None:
-            repo = self._store.repo
-            if self._tip is None:
-                self._root = Tree()
-            else:
-                commit = repo[self._tip.encode()]
-                assert isinstance(commit, Commit)
-                root = repo[commit.tree]
-                assert isinstance(root, Tree)
-                self._root = root
+            self._root = _TreeBuilder(self._tip_tree())
         return self._root
 
-    def _subtree(self, name: bytes) -> Tree:
-        if name in self._trees:
-            return self._trees[name]
-        root = self._root_tree()
-        if name in root:
-            _, sha = root[name]
-            tree = self._store.repo[sha]
+    def _subtree(self, name: bytes) -> _TreeBuilder:
+        if name not in self._trees:
+            sha = self._root_tree().get(name)
+            tree = self._store.repo[ObjectID(sha)] if sha else Tree()
             if not isinstance(tree, Tree):
                 raise StoreError(f"{name.decode()} is not a directory in the archive")
-            return tree
-        return Tree()
+            self._trees[name] = _TreeBuilder(tree)
+        return self._trees[name]
 
     def add(self, new: NewCommit) -> CommitRecord:
         """Queue one commit on top of the current tip; return its record."""
         folder, name = _check_path(new.path).split(b"/")
-        blob = Blob.from_string(new.content.encode())
-        subtree = _copy_tree(self._subtree(folder))
-        subtree.add(name, _FILE_MODE, blob.id)
-        root = _copy_tree(self._root_tree())
-        root.add(folder, _DIR_MODE, subtree.id)
-        self._objects.extend([blob, subtree, root])
-        self._trees[folder] = subtree
-        self._root = root
+        blob = _Raw.of(Blob.type_num, new.content.encode())
+        subtree = self._subtree(folder)
+        subtree.set(name, _FILE_MODE, blob.sha)
+        sub = subtree.raw()
+        root = self._root_tree()
+        root.set(folder, _DIR_MODE, sub.sha)
+        top = root.raw()
+        self._objects.extend([blob, sub, top])
+        self._root_sha = top.sha
         parent = self._new_tip
-        sha = self._append(root, new.author, new.author_time, new.commit_time, new.message)
-        record = _record_of(new, sha, parent, blob.id.decode())
+        sha = self._append(top.sha, new.author, new.author_time, new.commit_time, new.message)
+        record = _record_of(new, sha, parent, blob.sha.decode())
         if record.path != new.path:
             raise StoreError(f"the trailers of {sha} name {record.path}, not {new.path}")
         return record
@@ -245,27 +289,34 @@ class Transaction:
         """Queue a commit that keeps the tree as it is (an event); return its sha."""
         if self._new_tip is None:
             raise StoreError("an event needs an article to happen to: the archive is empty")
-        return self._append(self._root_tree(), author, author_time, commit_time, message)
+        if self._root_sha is None:
+            tree = self._tip_tree()
+            assert tree is not None
+            self._root_sha = tree.id
+        return self._append(self._root_sha, author, author_time, commit_time, message)
 
     def _append(
         self,
-        root: Tree,
+        tree: bytes,
         author: Identity,
         author_time: datetime,
         commit_time: datetime,
         message: str,
     ) -> str:
-        commit = Commit()
-        commit.tree = root.id
-        commit.parents = [_oid(self._new_tip)] if self._new_tip else []
-        commit.author = author.raw()
-        commit.committer = COMMITTER.encode()
-        commit.author_time, commit.author_timezone = _git_time(author_time)
-        commit.commit_time, commit.commit_timezone = _git_time(commit_time)
-        commit.encoding = None
-        commit.message = message.encode()  # no check(): Identity and _git_time vetted the parts
+        # Identity and _git_time vetted every part: the bytes are a commit git accepts.
+        parents = b"parent %s\n" % self._new_tip.encode() if self._new_tip else b""
+        data = b"tree %s\n%sauthor %s %d %s\ncommitter %s %d %s\n\n%s" % (
+            tree,
+            parents,
+            author.raw(),
+            *_git_time_raw(author_time),
+            COMMITTER.encode(),
+            *_git_time_raw(commit_time),
+            message.encode(),
+        )
+        commit = _Raw.of(Commit.type_num, data)
         self._objects.append(commit)
-        self._new_tip = commit.id.decode()
+        self._new_tip = commit.sha.decode()
         return self._new_tip
 
     def flush(self) -> None:
@@ -347,13 +398,14 @@ class Store:
         for leftover in pack_dir.glob("tmp*"):
             leftover.unlink(missing_ok=True)
 
-    def write_objects(self, objects: list[ShaFile]) -> None:
+    def write_objects(self, objects: list[_Raw]) -> None:
         """Write objects durably: loose for a few, one pack for a batch."""
         store = self.repo.object_store
         if len(objects) > 16:
             self._write_pack(objects)
             return
-        for obj in objects:
+        for raw in objects:
+            obj = ShaFile.from_raw_string(raw.type_num, raw.data, ObjectID(raw.sha))
             for _ in range(3):
                 try:
                     store.add_object(obj)
@@ -363,7 +415,7 @@ class Store:
             else:
                 raise StoreError("could not write an object: its lock file keeps coming back")
 
-    def _write_pack(self, objects: list[ShaFile]) -> None:
+    def _write_pack(self, objects: list[_Raw]) -> None:
         """Write one pack and its index from objects whose shas are known.
 
         dulwich's `add_objects` would re-read and re-hash the whole pack twice to build the
@@ -372,14 +424,19 @@ class Store:
         dulwich does, so a crash leaves at most a pack git ignores.
         """
         store = self.repo.object_store
-        unique = list({obj.id: obj for obj in objects}.values())
+        unique = list({raw.sha: raw for raw in objects}.values())
         fd, tmp = tempfile.mkstemp(dir=store.pack_dir, prefix="tmp_pack_", suffix=".pack")
         tmp_index = tmp[: -len(".pack")] + ".idx"
         try:
             with os.fdopen(fd, "wb") as f:
                 found, checksum = write_pack_data(
                     f.write,
-                    (_unpacked(obj) for obj in unique),
+                    (
+                        UnpackedObject(
+                            raw.type_num, decomp_chunks=[raw.data], sha=binascii.unhexlify(raw.sha)
+                        )
+                        for raw in unique
+                    ),
                     object_format=store.object_format,
                     num_records=len(unique),
                     compression_level=store.pack_compression_level,
@@ -427,10 +484,10 @@ class Store:
                 raise ConcurrentUpdate(f"main moved while writing (expected {old})")
             return
 
-    def walk(self, since: str | None) -> Iterator[CommitRecord]:
-        """Yield commits on main after `since` (exclusive), oldest first."""
+    def walk(self, since: str | None, tip: str | None = None) -> Iterator[CommitRecord]:
+        """Yield commits on main after `since` (exclusive) up to `tip` (main's), oldest first."""
         shas: list[bytes] = []
-        sha = self.tip()
+        sha = tip or self.tip()
         current = sha.encode() if sha else None
         stop = since.encode() if since else None
         while current is not None and current != stop:
