@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,9 +24,15 @@ from pathlib import Path
 from dulwich.bundle import create_bundle_from_repo, write_bundle
 from dulwich.errors import NotCommitError, NotTreeError
 from dulwich.file import FileLocked
-from dulwich.object_store import tree_lookup_path
+from dulwich.object_store import PackBasedObjectStore, tree_lookup_path
 from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree, format_timezone, object_header
-from dulwich.pack import UnpackedObject, iter_sha1, write_pack_data, write_pack_index
+from dulwich.pack import (
+    UnpackedObject,
+    iter_sha1,
+    pack_object_header,
+    write_pack_data,
+    write_pack_index,
+)
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -124,6 +131,21 @@ def _oid(sha: str) -> ObjectID:
 def _git_time_raw(moment: datetime) -> tuple[int, bytes]:
     seconds, offset = _git_time(moment)
     return seconds, format_timezone(offset)
+
+
+def _pack_entry(raw: _Raw, level: int, store: PackBasedObjectStore) -> UnpackedObject:
+    """Return a pack entry compressed with a zlib window no larger than the object.
+
+    zlib's default window and hash table take longer to set up than a tree or a commit
+    takes to compress; a window that covers the whole object finds the same matches.
+    """
+    bits = min(15, max(9, len(raw.data).bit_length()))
+    compressor = zlib.compressobj(level, zlib.DEFLATED, bits, bits - 7)
+    data = compressor.compress(raw.data) + compressor.flush()
+    header = pack_object_header(raw.type_num, None, len(raw.data), store.object_format)
+    entry = UnpackedObject(raw.type_num, sha=binascii.unhexlify(raw.sha))
+    entry.comp_chunks = [bytes(header), data]
+    return entry
 
 
 def _check_path(path: str) -> bytes:
@@ -431,12 +453,7 @@ class Store:
             with os.fdopen(fd, "wb") as f:
                 found, checksum = write_pack_data(
                     f.write,
-                    (
-                        UnpackedObject(
-                            raw.type_num, decomp_chunks=[raw.data], sha=binascii.unhexlify(raw.sha)
-                        )
-                        for raw in unique
-                    ),
+                    (_pack_entry(raw, store.pack_compression_level, store) for raw in unique),
                     object_format=store.object_format,
                     num_records=len(unique),
                     compression_level=store.pack_compression_level,

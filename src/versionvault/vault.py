@@ -18,7 +18,6 @@ from .article import (
     Article,
     InvalidArticle,
     check_slug,
-    content_key,
     format_article,
     normalize_line,
     parse_article,
@@ -33,6 +32,7 @@ from .bulk import (
     Parsed,
     Record,
     Worker,
+    content_digest,
     measure,
     measure_all,
     parse_lines,
@@ -50,7 +50,7 @@ from .store import (
     StoreError,
     Transaction,
 )
-from .worddiff import WordDiff, compare
+from .worddiff import WordDiff, compare, count_words
 
 __all__ = [
     "EVENTS",
@@ -413,7 +413,7 @@ class Vault:
         if latest is None:
             return None
         article = self.text(latest)
-        return _Latest(article, latest.number, content_key(article), -1, None)
+        return _Latest(article, latest.number, content_digest(article), -1, None)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -609,7 +609,7 @@ class _Latest:
 
     article: Article
     number: int
-    key: str
+    digest: bytes
     batch: int
     words: int | None  # words in the body, if counted
 
@@ -620,7 +620,7 @@ class _Batch:
 
     seq: int
     parsed: list[Parsed]
-    planned: list[tuple[Parsed, _Latest | None, int]]
+    planned: list[tuple[Parsed, _Latest | None, int, int]]
     unchanged: int
     error: str
     changes: Future[list[Change]] | None = None
@@ -679,15 +679,16 @@ class _Import:
                 belongs = previous.article.source
                 batch.error = f"line {line.number}: {article.id} belongs to {belongs!r}"
                 break
-            if previous and previous.key == line.key:
+            if previous and previous.digest == line.digest:
                 batch.unchanged += 1
                 continue
             number = previous.number + 1 if previous else 1
-            batch.planned.append((line, previous, number))
-            self.latest[article.id] = _Latest(article, number, line.key, seq, line.words)
+            words = count_words(article.body)  # here: the worker has more to do
+            batch.planned.append((line, previous, number, words))
+            self.latest[article.id] = _Latest(article, number, line.digest, seq, words)
         pairs = [
             (old.article if old else None, line.record.article, old.words if old else 0)
-            for line, old, _ in batch.planned
+            for line, old, _, _ in batch.planned
             if line.record
         ]
         batch.changes = self.worker.submit(measure_all, pairs)
@@ -705,10 +706,10 @@ class _Import:
                 batch = self.plan(batch.parsed, batch.seq)
             assert batch.changes is not None
             changes = batch.changes.result()
-            for (line, _, number), change in zip(batch.planned, changes, strict=True):
+            for (line, _, number, words), change in zip(batch.planned, changes, strict=True):
                 assert line.record
                 commit = vault._commit(txn, line.record, number, change)
-                known.append((commit, line.record.article, line.words))
+                known.append((commit, line.record.article, words))
         self.left = txn.tip
         vault.index.catch_up(vault.store, known=known)
         if moved:
