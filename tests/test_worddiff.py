@@ -188,6 +188,15 @@ def test_fast_tokenizer_agrees_with_the_unicode_one(text: str) -> None:
         assert worddiff.count_words(text) == len(worddiff._WORDS.findall(text))
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | _texts)
+@settings(max_examples=300, deadline=None)
+def test_ascii_tokenizer_agrees_with_the_unicode_one(text: str) -> None:
+    if worddiff._plain_ascii(text):
+        assert worddiff._ASCII_TOKEN.findall(text) == worddiff._TOKEN.findall(text)
+        assert len(worddiff._ASCII_WORDS.findall(text)) == len(worddiff._WORDS.findall(text))
+    assert tokenize(text) == worddiff._TOKEN.findall(text)
+
+
 # ---------------------------------------------------------------- the contract
 
 

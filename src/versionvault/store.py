@@ -140,7 +140,7 @@ def _pack_entry(raw: _Raw, level: int, store: PackBasedObjectStore) -> UnpackedO
     takes to compress; a window that covers the whole object finds the same matches.
     """
     bits = min(15, max(9, len(raw.data).bit_length()))
-    compressor = zlib.compressobj(level, zlib.DEFLATED, bits, bits - 7)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, bits, max(6, bits - 7))
     data = compressor.compress(raw.data) + compressor.flush()
     header = pack_object_header(raw.type_num, None, len(raw.data), store.object_format)
     entry = UnpackedObject(raw.type_num, sha=binascii.unhexlify(raw.sha))

@@ -46,6 +46,12 @@ _COMPLEX = re.compile(  # anything but these ranges
 _SIMPLE_WORD = r"[^\W_]++(?:['\u2019.,][^\W_]++)*+"
 _SIMPLE_TOKEN = re.compile(rf"{_SIMPLE_WORD}|\s++|.", re.DOTALL)
 _SIMPLE_WORDS = re.compile(_SIMPLE_WORD)
+# ASCII text without the information separators \x1c-\x1f (which _COMPLEX excludes too) is
+# simple, and there the classes can be spelled out, which the standard library scans faster.
+_ASCII_WORD = r"[A-Za-z0-9]++(?:['.,][A-Za-z0-9]++)*+"
+_ASCII_TOKEN = re.compile(rf"{_ASCII_WORD}|[ \t\n\r\f\v]++|.", re.DOTALL)
+_ASCII_WORDS = re.compile(_ASCII_WORD)
+_SEPARATORS = "\x1c\x1d\x1e\x1f"
 
 # Body items: paragraph texts and the newline runs between them (and the final newlines).
 _ITEMS = re.compile(r"(\n(?:\n+|\Z))")
@@ -179,8 +185,14 @@ class WordDiff:
 # ---------------------------------------------------------------- tokens and the core diff
 
 
+def _plain_ascii(text: str) -> bool:
+    return text.isascii() and not any(separator in text for separator in _SEPARATORS)
+
+
 def tokenize(text: str) -> list[str]:
     """Return the tokens of text; they concatenate back to text exactly."""
+    if _plain_ascii(text):
+        return _ASCII_TOKEN.findall(text)
     if _COMPLEX.search(text) is None:
         return _SIMPLE_TOKEN.findall(text)
     return list(_TOKEN.findall(text))
@@ -188,6 +200,8 @@ def tokenize(text: str) -> list[str]:
 
 def count_words(text: str) -> int:
     """Return the number of word tokens in text (words, and CJK characters one by one)."""
+    if _plain_ascii(text):
+        return len(_ASCII_WORDS.findall(text))
     if _COMPLEX.search(text) is None:
         return _SIMPLE_WORDS.subn("", text)[1]
     return len(_WORDS.findall(text))
