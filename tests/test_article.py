@@ -13,6 +13,7 @@ from versionvault.article import (
     InvalidArticle,
     TextRules,
     check_slug,
+    content_key,
     format_article,
     make_article,
     normalize_body,
@@ -143,3 +144,14 @@ def test_plain_text_without_rules() -> None:
     article = parse_text("Headline\n\nFirst.\n\nSecond.\n", "a", "s")
     assert (article.title, article.body) == ("Headline", "First.\n\nSecond.\n")
     assert isinstance(article, Article)
+
+
+_SPACED = st.lists(st.sampled_from(["a", "b", " ", "  ", "\t", "\n", "\n\n", "\xa0", "\x1c"]))
+
+
+@given(_SPACED.map("".join), st.sampled_from(["Title", "Title  two", " Title", "T\u00edtulo"]))
+def test_content_key_collapses_whitespace_runs_within_lines(body: str, title: str) -> None:
+    article = make_article(id="a", source="s", title=title, body="x" + body)
+    text = format_article(article)
+    expected = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    assert content_key(article) == expected

@@ -31,6 +31,7 @@ MAX_SLUG = 100
 FIELD_ORDER = ("title", "source", "url", "byline", "section", "published", "updated", "summary")
 _HEADER_KEY = re.compile(r"[a-z][a-z0-9_-]*")
 _DELIMITER = "---"
+_UNSQUASHED = ("  ", " \n", "\n ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 
 
 class InvalidArticle(ValueError):
@@ -156,7 +157,11 @@ def format_article(article: Article) -> str:
 
 def content_key(article: Article) -> str:
     """Return the stored file with whitespace runs within lines collapsed (see same_content)."""
-    return "\n".join(" ".join(line.split()) for line in format_article(article).split("\n"))
+    text = format_article(article)
+    plain = text.isascii() and " " not in (text[0], text[-1])
+    if plain and not any(mark in text for mark in _UNSQUASHED):
+        return text  # already collapsed: no runs, no spaces at line ends, no other whitespace
+    return "\n".join(" ".join(line.split()) for line in text.split("\n"))
 
 
 def same_content(a: Article, b: Article) -> bool:

@@ -8,7 +8,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -50,7 +50,7 @@ from .store import (
     StoreError,
     Transaction,
 )
-from .worddiff import WordDiff, compare, count_words
+from .worddiff import WordDiff, compare
 
 __all__ = [
     "EVENTS",
@@ -67,6 +67,7 @@ __all__ = [
 
 IMPORT_BATCH = 500
 _FIRST_BATCH = 100
+_PIECE = 100  # lines a trip to the worker takes
 _IMPORT_CACHE = 20_000  # articles whose latest text an import keeps between batches
 EVENTS = ("removed", "left-feed")
 _T = TypeVar("_T")
@@ -151,8 +152,10 @@ def _article_time(article: Article, observed: datetime) -> datetime:
     return observed
 
 
-def _trailer(value: str) -> str:
-    return normalize_line(value)
+def _trailers(pairs: list[tuple[str, str]]) -> str:
+    """Return git trailer lines of the pairs whose values are not empty (made one line)."""
+    values = [(key, normalize_line(value)) for key, value in pairs]
+    return "\n".join(f"{key}: {value}" for key, value in values if value)
 
 
 def _message(article: Article, number: int, change: Change, pending: Record) -> str:
@@ -168,8 +171,7 @@ def _message(article: Article, number: int, change: Change, pending: Record) -> 
         ("Note", pending.note),
         ("Editor", pending.editor),
     ]
-    lines = "\n".join(f"{k}: {_trailer(v)}" for k, v in trailers if _trailer(v))
-    return f"{article.id}: revision {number}\n\n{stats.summary()}\n\n{lines}\n"
+    return f"{article.id}: revision {number}\n\n{stats.summary()}\n\n{_trailers(trailers)}\n"
 
 
 class Vault:
@@ -341,7 +343,7 @@ class Vault:
                 ("Url", url or latest.url),
                 ("Note", note),
             ]
-            lines = "\n".join(f"{k}: {_trailer(v)}" for k, v in trailers if _trailer(v))
+            lines = _trailers(trailers)
             what = "removed" if event == "removed" else "left its feed"
             return txn.add_event(
                 Identity.parse(latest.source),
@@ -620,19 +622,20 @@ class _Batch:
 
     seq: int
     parsed: list[Parsed]
-    planned: list[tuple[Parsed, _Latest | None, int, int]]
+    planned: list[tuple[Record, int, int]]  # the record, its revision number, its words
     unchanged: int
     error: str
-    changes: Future[list[Change]] | None = None
+    changes: list[Future[list[Change]]] = field(default_factory=list)
 
 
 class _Import:
     """One bulk import: plans batches a step ahead of the one it writes.
 
     The worker reads lines two batches ahead and measures changes one batch ahead, while
-    this process writes a batch as one pack; the first batch is small, so that writing
-    starts soon. A batch is planned against main as this import left it plus the batches
-    queued before it; should another writer move main in between, the batch is planned
+    this process writes a batch as one pack. Both go in pieces, and the first batch is
+    small, so that writing starts soon and the last batch is written as it is measured.
+    A batch is planned against main as this import left it plus the batches queued
+    before it; should another writer move main in between, the batch is planned
     again under the write lock, and so is the one after it.
     """
 
@@ -649,27 +652,37 @@ class _Import:
 
     def run(self, chunks: Iterator[list[tuple[int, str | bytes]]]) -> None:
         """Read, plan and write every chunk; raise ImportStopped at the first bad line."""
-        reading = deque(self.worker.submit(parse_lines, c) for c in islice(chunks, 2))
+        reading = deque(self.read(chunk) for chunk in islice(chunks, 2))
         ahead: deque[_Batch] = deque()
         seq = 0
         while reading or ahead:
             while reading and len(ahead) < 2:
-                ahead.append(self.plan(reading.popleft().result(), seq))
+                pieces = reading.popleft()
+                ahead.append(self.plan((line for p in pieces for line in p.result()), seq))
                 seq += 1
                 if ahead[-1].error:
                     reading.clear()
                     break
-                reading.extend(self.worker.submit(parse_lines, c) for c in islice(chunks, 1))
+                reading.extend(self.read(chunk) for chunk in islice(chunks, 1))
             batch = ahead.popleft()
             self.write(batch, ahead)
             if batch.error:
                 saved = f"the {self.saved} revisions before it were saved"
                 raise ImportStopped(f"{batch.error}; {saved}")
 
-    def plan(self, parsed: list[Parsed], seq: int) -> _Batch:
-        """Plan a batch's commits and start measuring them."""
-        batch = _Batch(seq, parsed, [], 0, "")
+    def read(self, chunk: list[tuple[int, str | bytes]]) -> list[Future[list[Parsed]]]:
+        """Start reading a chunk of lines, in pieces."""
+        return [
+            self.worker.submit(parse_lines, chunk[k : k + _PIECE])
+            for k in range(0, len(chunk), _PIECE)
+        ]
+
+    def plan(self, parsed: Iterable[Parsed], seq: int) -> _Batch:
+        """Plan a batch's commits and start measuring them, a piece at a time."""
+        batch = _Batch(seq, [], [], 0, "")
+        pairs: list[tuple[Article | None, Article, int | None]] = []
         for line in parsed:
+            batch.parsed.append(line)
             if line.record is None:
                 batch.error = f"line {line.number}: {line.error}"
                 break
@@ -683,15 +696,17 @@ class _Import:
                 batch.unchanged += 1
                 continue
             number = previous.number + 1 if previous else 1
-            words = count_words(article.body)  # here: the worker has more to do
-            batch.planned.append((line, previous, number, words))
-            self.latest[article.id] = _Latest(article, number, line.digest, seq, words)
-        pairs = [
-            (old.article if old else None, line.record.article, old.words if old else 0)
-            for line, old, _, _ in batch.planned
-            if line.record
-        ]
-        batch.changes = self.worker.submit(measure_all, pairs)
+            batch.planned.append((line.record, number, line.words))
+            self.latest[article.id] = _Latest(article, number, line.digest, seq, line.words)
+            if previous:
+                pairs.append((previous.article, article, previous.words))
+            else:
+                pairs.append((None, article, 0))
+            if len(pairs) == _PIECE:
+                batch.changes.append(self.worker.submit(measure_all, pairs))
+                pairs = []
+        if pairs:
+            batch.changes.append(self.worker.submit(measure_all, pairs))
         return batch
 
     def write(self, batch: _Batch, ahead: deque[_Batch]) -> None:
@@ -704,12 +719,10 @@ class _Import:
             if moved:
                 self.latest.clear()
                 batch = self.plan(batch.parsed, batch.seq)
-            assert batch.changes is not None
-            changes = batch.changes.result()
-            for (line, _, number, words), change in zip(batch.planned, changes, strict=True):
-                assert line.record
-                commit = vault._commit(txn, line.record, number, change)
-                known.append((commit, line.record.article, words))
+            changes = (change for piece in batch.changes for change in piece.result())
+            for (record, number, words), change in zip(batch.planned, changes, strict=True):
+                commit = vault._commit(txn, record, number, change)
+                known.append((commit, record.article, words))
         self.left = txn.tip
         vault.index.catch_up(vault.store, known=known)
         if moved:
