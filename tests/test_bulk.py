@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import random
 from pathlib import Path
@@ -155,3 +156,18 @@ def _unchanged(lines: list[str]) -> int:
         same += seen.get(record["id"]) == content
         seen[record["id"]] = content
     return same
+
+
+def test_a_worker_that_dies_stops_the_import_and_keeps_what_was_written(home: Path) -> None:
+    lines = _lines(5, 8)
+
+    def kill_the_worker(_: int) -> None:
+        for child in multiprocessing.active_children():
+            child.kill()
+
+    with Vault.open(home) as vault:
+        with pytest.raises(ImportStopped, match=r"worker process died; the (\d+) revisions"):
+            vault.import_records(lines, progress=kill_the_worker, batch=10)
+        kept = len(list(vault.index.all_revisions()))
+        assert kept >= 10 and vault.verify() == []
+    assert git("--git-dir", str(home / "articles.git"), "fsck", "--strict") == ""

@@ -8,6 +8,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -407,7 +408,13 @@ class Vault:
         """
         with Worker(parallel) as worker:
             run = _Import(self, worker, progress)
-            run.run(_chunks(enumerate(lines, start=1), batch))
+            try:
+                run.run(_chunks(enumerate(lines, start=1), batch))
+            except BrokenProcessPool:
+                raise ImportStopped(
+                    f"the import's worker process died; the {run.saved} revisions "
+                    "before it were saved"
+                ) from None
             return run.saved, run.unchanged
 
     def _latest_of(self, article_id: str) -> _Latest | None:
