@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 from dulwich.objects import Blob
+from dulwich.pack import apply_delta
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from versionvault.article import Article, make_article
 from versionvault.index import Index
-from versionvault.store import Identity, InvalidIdentity, NewCommit, Store, StoreError
+from versionvault.store import Identity, InvalidIdentity, NewCommit, Store, StoreError, _delta
 from versionvault.vault import StaleRevision, Vault, VaultError
 
 from .conftest import git
@@ -278,3 +281,21 @@ def test_objects_are_fsynced_without_settings_git_warns_about(vault: Vault, home
         check=True,
     )
     assert clone.stderr == ""
+
+
+@given(st.binary(max_size=300), st.binary(max_size=40), st.binary(max_size=40), st.binary())
+@settings(max_examples=300, deadline=None)
+def test_pack_deltas_rebuild_the_target(shared: bytes, old: bytes, new: bytes, end: bytes) -> None:
+    base, target = shared + old + end, shared + new + end
+    delta = _delta(base, target)
+    if delta is not None:
+        assert b"".join(apply_delta(base, delta)) == target
+        assert len(delta) < len(target) // 2 + 40
+
+
+def test_pack_deltas_copy_long_runs_in_pieces() -> None:
+    base = bytes(range(256)) * 1000  # 256,000 bytes: copies longer than 0x10000 are split
+    target = base[:70_000] + b"changed" + base[70_010:]
+    delta = _delta(base, target)
+    assert delta is not None and len(delta) < 100
+    assert b"".join(apply_delta(base, delta)) == target

@@ -5,8 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from dulwich.repo import Repo
 from starlette.applications import Starlette
 
+from versionvault import gitserve
 from versionvault.article import make_article
 from versionvault.gitserve import READ_ONLY_MESSAGE, _full_clone
 from versionvault.vault import Vault
@@ -76,10 +78,18 @@ def test_full_clones_reuse_stored_packs_through_gc_reverts_and_loose_objects(
         vault.save_revision(make_article(id="loose", source="paper", title="T", body=f"Text {n}."))
     packs = list((home / "articles.git" / "objects" / "pack").glob("*.pack"))
     assert len(packs) == 2
+    with Repo(str(home / "articles.git")) as repo:
+        plan = gitserve._reused_pack(repo, ofs_delta=True)
+        assert plan is not None  # both packs have deltas; the revert's blob is sent once
+        assert [part.func for part in plan[1]].count(gitserve._without) == 1
+        for part in plan[1]:
+            for _ in part():
+                pass
     with serve(_app(vault)) as base:
         for n in range(2):
             clone = tmp_path / f"clone{n}"
-            git("clone", "-q", "--bare", f"{base}/archive.git", str(clone))
+            strict = ["-c", "fetch.fsckObjects=true"]  # index-pack --strict: no object twice
+            git(*strict, "clone", "-q", "--bare", f"{base}/archive.git", str(clone))
             git("--git-dir", str(clone), "fsck", "--strict", "--no-dangling")
             assert git("--git-dir", str(clone), "rev-parse", "main").strip() == _main(home)
             count = git("--git-dir", str(clone), "rev-list", "--count", "--objects", "main")

@@ -98,15 +98,20 @@ def _is_delta(data: BinaryIO, offset: int) -> bool:
     return (os.pread(data.fileno(), 1, offset)[0] >> 4) & 7 in (OFS_DELTA, REF_DELTA)
 
 
-def _reused_pack(repo: Repo) -> tuple[int, list[Callable[[], Iterator[bytes]]]] | None:
+def _reused_pack(
+    repo: Repo, ofs_delta: bool
+) -> tuple[int, list[Callable[[], Iterator[bytes]]]] | None:
     """Plan a pack of every stored object, copying packed entries as they are on disk.
 
-    A pack with deltas is copied whole (its offsets stay valid); entries of delta-free
-    packs and loose objects are added once each. None if more than one pack has deltas.
+    Packs with deltas are copied whole (their offsets stay valid), but for objects an
+    earlier one sent already: those are left out and the entries after them get new
+    headers (see `_without`). Entries of delta-free packs and loose objects are added once
+    each. No object is sent twice: `git index-pack --strict` refuses that. None if there
+    are deltas but the client cannot take offset deltas.
     """
     pack_dir = Path(str(repo.object_store.path)) / "pack"
     packs = [_stored_pack(repo, path) for path in sorted(pack_dir.glob("pack-*.idx"))]
-    if sum(pack.deltas for pack in packs) > 1:
+    if not ofs_delta and any(pack.deltas for pack in packs):
         for pack in packs:
             pack.data.close()
         return None
@@ -115,14 +120,76 @@ def _reused_pack(repo: Repo) -> tuple[int, list[Callable[[], Iterator[bytes]]]] 
     count = 0
     parts: list[Callable[[], Iterator[bytes]]] = []
     for pack in packs:
-        keep = [(a, b) for a, b, sha in pack.entries if pack.deltas or sha not in seen]
+        sent = {sha for _, _, sha in pack.entries if sha in seen}
+        if pack.deltas and sent:
+            kept = len(pack.entries) - len(sent)
+            parts.append(functools.partial(_without, pack, sent, repo.object_format))
+        else:
+            keep = [(a, b) for a, b, sha in pack.entries if sha not in sent]
+            kept = len(keep)
+            parts.append(functools.partial(_copy_spans, pack.data, keep, pack.deltas))
         seen.update(sha for _, _, sha in pack.entries)
-        count += len(keep)
-        parts.append(functools.partial(_copy_spans, pack.data, keep, pack.deltas))
+        count += kept
     loose = [sha for sha in repo.object_store._iter_loose_objects() if bytes(sha) not in seen]
     count += len(loose)
     parts.append(functools.partial(_loose_entries, repo, loose))
     return count, parts
+
+
+def _without(pack: _StoredPack, sent: set[bytes], object_format: Any) -> Iterator[bytes]:
+    """Yield a delta pack's entries but those in `sent`, with headers made right again.
+
+    An offset delta whose base stays points at the base's new place; one whose base was
+    sent from another pack names the base by its sha instead (a ref delta).
+    """
+    fd = pack.data.fileno()
+    shas = {start: sha for start, _, sha in pack.entries}
+    moved: dict[int, int] = {}  # old offset -> new offset of entries kept
+    at = 0
+    try:
+        for start, end, sha in pack.entries:
+            if sha in sent:
+                continue
+            head = os.pread(fd, min(64, end - start), start)
+            type_num, size, base, used = _entry_header(head)
+            if type_num == OFS_DELTA:
+                assert isinstance(base, int)
+                old_base = start - base
+                if old_base in moved:
+                    header = pack_object_header(
+                        OFS_DELTA, at - moved[old_base], size, object_format
+                    )
+                else:
+                    sha_bin = bytes.fromhex(shas[old_base].decode())
+                    header = pack_object_header(REF_DELTA, sha_bin, size, object_format)
+            else:
+                header = bytearray(head[:used])
+            moved[start] = at
+            body = os.pread(fd, end - start - used, start + used)
+            at += len(header) + len(body)
+            yield bytes(header) + body
+    finally:
+        pack.data.close()
+
+
+def _entry_header(head: bytes) -> tuple[int, int, int | bytes | None, int]:
+    """Parse a pack entry's header: type, size, delta base (offset back or sha), length."""
+    byte = head[0]
+    type_num, size, shift, used = (byte >> 4) & 7, byte & 0x0F, 4, 1
+    while byte & 0x80:
+        byte = head[used]
+        size |= (byte & 0x7F) << shift
+        shift, used = shift + 7, used + 1
+    base: int | bytes | None = None
+    if type_num == OFS_DELTA:
+        byte = head[used]
+        base, used = byte & 0x7F, used + 1
+        while byte & 0x80:
+            byte = head[used]
+            base, used = ((base + 1) << 7) | (byte & 0x7F), used + 1
+    elif type_num == REF_DELTA:
+        base, used = head[used : used + 20], used + 20
+    return type_num, size, base, used
 
 
 def _copy_spans(data: BinaryIO, spans: list[tuple[int, int]], whole: bool) -> Iterator[bytes]:
@@ -152,7 +219,7 @@ def _loose_entries(repo: Repo, shas: list[Any]) -> Iterator[bytes]:
 
 def _send_reused_pack(repo: Repo, capabilities: set[bytes], write: Writer) -> bool:
     """Answer a full clone by streaming stored pack entries; False if it cannot."""
-    plan = _reused_pack(repo)
+    plan = _reused_pack(repo, b"ofs-delta" in capabilities)
     if plan is None:
         return False
     count, parts = plan
