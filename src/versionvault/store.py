@@ -58,6 +58,7 @@ _IDENTITY = re.compile(r"\s*([^<>\n\r\0]*?)\s*(?:<([^<>\s\0]*)>)?\s*")
 _TRAILER = re.compile(r"([A-Z][A-Za-z-]*): (.*)")
 _FILE_MODE = 0o100644
 _DIR_MODE = 0o040000
+_MAX_DELTA_DEPTH = 10  # deltas a read may have to apply (git allows 50)
 
 
 class StoreError(RuntimeError):
@@ -212,15 +213,15 @@ def _pack_entry(raw: _Raw, level: int, store: PackBasedObjectStore) -> UnpackedO
 def _pack_entries(
     objects: list[_Raw], level: int, store: PackBasedObjectStore
 ) -> Iterator[UnpackedObject]:
-    """Yield pack entries: a version of something already in this pack as a delta
-    against that one (never a delta of a delta), the rest whole."""
-    bases: dict[bytes, _Raw] = {}
+    """Yield pack entries: a version of something already in this pack as a delta against
+    the version before it, up to _MAX_DELTA_DEPTH deltas deep; the rest whole."""
+    before: dict[bytes, tuple[_Raw, int]] = {}  # what it is a version of -> version, depth
     for raw in objects:
-        base = bases.get(raw.version_of) if raw.version_of else None
-        delta = _delta(base.data, raw.data) if base else None
+        base, depth = before.get(raw.version_of, (None, _MAX_DELTA_DEPTH))
+        delta = _delta(base.data, raw.data) if base and depth < _MAX_DELTA_DEPTH else None
+        if raw.version_of:
+            before[raw.version_of] = (raw, depth + 1 if delta else 0)
         if base is None or delta is None:
-            if raw.version_of:
-                bases[raw.version_of] = raw
             yield _pack_entry(raw, level, store)
             continue
         yield UnpackedObject(
