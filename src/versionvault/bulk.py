@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
-_STRING_FIELDS = ("url", "byline", "section", "published", "updated", "summary", "note", "observed")
+_ARTICLE_FIELDS = ("url", "byline", "section", "published", "updated", "summary")
+_STRING_FIELDS = (*_ARTICLE_FIELDS, "note", "observed")
 _A = TypeVar("_A")
 _R = TypeVar("_R")
 
@@ -121,7 +122,7 @@ def read_record(line: str | bytes) -> Record:
         source=data["source"],
         title=data["title"],
         body=data["body"],
-        **{key: data.get(key) or "" for key in _STRING_FIELDS[:6]},
+        **{key: data.get(key) or "" for key in _ARTICLE_FIELDS},
     )
     author = data.get("author") or ""
     Identity.parse(author or article.source)

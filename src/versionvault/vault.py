@@ -638,7 +638,7 @@ class _Batch:
 class _Import:
     """One bulk import: plans batches a step ahead of the one it writes.
 
-    The worker reads lines two batches ahead and measures changes one batch ahead, while
+    Workers read lines two batches ahead and measure changes one batch ahead, while
     this process writes a batch as one pack. Both go in pieces, and the first batch is
     small, so that writing starts soon and the last batch is written as it is measured.
     A batch is planned against main as this import left it plus the batches queued
