@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from .article import Article, InvalidArticle, content_key, make_article
 from .store import Identity, InvalidIdentity
-from .worddiff import Stats, compare, count_words
+from .worddiff import Stats, compare
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -52,12 +52,11 @@ class Record:
 
 @dataclass(frozen=True)
 class Parsed:
-    """One JSONL line read: its record, content digest and body words, or why it is bad."""
+    """One JSONL line read: its record and content digest, or why it is bad."""
 
     number: int
     record: Record | None
     digest: bytes = b""
-    words: int = 0
     error: str = ""
 
 
@@ -143,8 +142,7 @@ def parse_lines(lines: Sequence[tuple[int, str | bytes]]) -> list[Parsed]:
         except (InvalidArticle, InvalidIdentity) as exc:
             parsed.append(Parsed(number, None, error=str(exc)))
             break
-        article = record.article
-        parsed.append(Parsed(number, record, content_digest(article), count_words(article.body)))
+        parsed.append(Parsed(number, record, content_digest(record.article)))
     return parsed
 
 

@@ -51,7 +51,7 @@ from .store import (
     StoreError,
     Transaction,
 )
-from .worddiff import WordDiff, compare
+from .worddiff import WordDiff, compare, count_words
 
 __all__ = [
     "EVENTS",
@@ -422,7 +422,7 @@ class Vault:
         if latest is None:
             return None
         article = self.text(latest)
-        return _Latest(article, latest.number, content_digest(article), -1, None)
+        return _Latest(article, latest.number, content_digest(article), -1, None, {})
 
     # -- reading -------------------------------------------------------------------------
 
@@ -621,6 +621,7 @@ class _Latest:
     digest: bytes
     batch: int
     words: int | None  # words in the body, if counted
+    paragraph_words: dict[str, int]  # words in each of its paragraphs, if counted
 
 
 @dataclass
@@ -703,8 +704,12 @@ class _Import:
                 batch.unchanged += 1
                 continue
             number = previous.number + 1 if previous else 1
-            batch.planned.append((line.record, number, line.words))
-            self.latest[article.id] = _Latest(article, number, line.digest, seq, line.words)
+            paragraphs = article.body.split("\n\n")  # no word spans a blank line
+            known = previous.paragraph_words if previous else {}
+            counts = {p: known[p] if p in known else count_words(p) for p in paragraphs}
+            words = sum(map(counts.__getitem__, paragraphs))
+            batch.planned.append((line.record, number, words))
+            self.latest[article.id] = _Latest(article, number, line.digest, seq, words, counts)
             if previous:
                 pairs.append((previous.article, article, previous.words))
             else:
