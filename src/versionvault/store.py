@@ -482,16 +482,11 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Hold the archive's write lock; yield a Transaction that is flushed on success."""
-        with self._thread_lock, open(self.path / _LOCK_NAME, "a+b") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                self._clear_leftovers()
-                self.repo.refs.get_packed_refs()
-                txn = Transaction(self)
-                yield txn
-                txn.flush()
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        with self.locked():
+            self.repo.refs.get_packed_refs()
+            txn = Transaction(self)
+            yield txn
+            txn.flush()
 
     @contextmanager
     def locked(self) -> Iterator[None]:

@@ -56,20 +56,6 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class ArticlesPage:
-    """What the article list shows: by source, or the results of a search."""
-
-    source: str
-    query: str
-    page: int
-    pages: int
-    total: int
-    articles: tuple[ArticleRow, ...]
-    hits: tuple[Hit, ...]
-    sources: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True)
 class ArticlePage:
     """What an article's page shows: its current text and its history."""
 
@@ -157,6 +143,13 @@ class Listing:
     total: int
     articles: tuple[ArticleRow, ...]
     hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class ArticlesPage(Listing):
+    """What the article list shows: the listing, and every source to choose from."""
+
+    sources: tuple[tuple[str, int], ...]
 
 
 def list_articles(site: Site, request: Request) -> Listing:
