@@ -112,6 +112,7 @@ def test_import_stops_at_a_line_that_is_not_utf8(home: Path, tmp_path: Path) -> 
         (("ingest", "{ok}", "--observed", "yesterday"), "invalid --observed"),
         (("ingest", "{odd}"), "unsupported file type"),
         (("import", "{badjson}"), "line 1: field 'title' must be a string"),
+        (("import", "{badauthor}"), "line 1: field 'author' must be a string"),
         (("import", "/no/such.jsonl"), "no such file"),
     ],
 )
@@ -128,6 +129,10 @@ def test_bad_input_gives_one_line_and_changes_nothing(
         "ok": ("e.txt", b"Title\n\nText."),
         "odd": ("f.pdf", b"%PDF-1.4"),
         "badjson": ("g.jsonl", b'{"id": "x", "source": "s", "title": 3, "body": "b"}\n'),
+        "badauthor": (
+            "h.jsonl",
+            b'{"id": "x", "source": "s", "title": "T", "body": "b", "author": 1}',
+        ),
     }
     values = {"dir": str(tmp_path)}
     for key, (name, data) in files.items():

@@ -33,8 +33,10 @@ __all__ = [
 ]
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
-_ARTICLE_FIELDS = ("url", "byline", "section", "published", "updated", "summary")
-_STRING_FIELDS = (*_ARTICLE_FIELDS, "note", "observed")
+_STRING_FIELDS = (
+    *("url", "byline", "section", "published", "updated", "summary"),
+    *("note", "observed", "author"),
+)
 _A = TypeVar("_A")
 _R = TypeVar("_R")
 
@@ -116,16 +118,20 @@ def read_record(line: str | bytes) -> Record:
         if key in data and not isinstance(data[key], str | None):
             raise InvalidArticle(f"field {key!r} must be a string", key)
     observed = parse_time(data["observed"], "observed") if data.get("observed") else None
-    article = make_article(
+    text = {key: data.get(key) or "" for key in _STRING_FIELDS}
+    article = Article(
         id=data["id"],
         source=data["source"],
         title=data["title"],
         body=data["body"],
-        **{key: data.get(key) or "" for key in _ARTICLE_FIELDS},
+        url=text["url"],
+        byline=text["byline"],
+        section=text["section"],
+        published=text["published"],
+        updated=text["updated"],
+        summary=text["summary"],
     )
-    author = data.get("author") or ""
-    Identity.parse(author or article.source)
-    return Record(article, observed or _now(), data.get("note") or "", author, "")
+    return record_of(article, observed, text["note"], text["author"], "")
 
 
 def content_digest(article: Article) -> bytes:
