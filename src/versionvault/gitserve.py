@@ -19,7 +19,13 @@ from typing import Any, BinaryIO
 
 import anyio.to_thread
 from dulwich.objects import ObjectID
-from dulwich.pack import OFS_DELTA, REF_DELTA, load_pack_index, pack_object_header
+from dulwich.pack import (
+    OFS_DELTA,
+    REF_DELTA,
+    load_pack_index,
+    pack_object_header,
+    unpack_object,
+)
 from dulwich.protocol import ReceivableProtocol, pkt_line
 from dulwich.repo import Repo
 from dulwich.server import BackendRepo, DictBackend, UploadPackHandler
@@ -140,7 +146,8 @@ def _without(pack: _StoredPack, sent: set[bytes], object_format: Any) -> Iterato
     """Yield a delta pack's entries but those in `sent`, with headers made right again.
 
     An offset delta whose base stays points at the base's new place; one whose base was
-    sent from another pack names the base by its sha instead (a ref delta).
+    sent from another pack names the base by its sha instead (a ref delta). The
+    compressed data of every entry is copied as it is.
     """
     fd = pack.data.fileno()
     shas = {start: sha for start, _, sha in pack.entries}
@@ -150,46 +157,25 @@ def _without(pack: _StoredPack, sent: set[bytes], object_format: Any) -> Iterato
         for start, end, sha in pack.entries:
             if sha in sent:
                 continue
-            head = os.pread(fd, min(64, end - start), start)
-            type_num, size, base, used = _entry_header(head)
+            # dulwich wants bytes after the zlib data: the next entry's, or the checksum.
+            read = BytesIO(os.pread(fd, end - start + 20, start)).read
+            entry, _ = unpack_object(read, object_format.hash_func, include_comp=True)
+            type_num, base, size = entry.pack_type_num, entry.delta_base, entry.decomp_len
+            assert size is not None
             if type_num == OFS_DELTA:
                 assert isinstance(base, int)
                 old_base = start - base
                 if old_base in moved:
-                    header = pack_object_header(
-                        OFS_DELTA, at - moved[old_base], size, object_format
-                    )
+                    base = at - moved[old_base]
                 else:
-                    sha_bin = bytes.fromhex(shas[old_base].decode())
-                    header = pack_object_header(REF_DELTA, sha_bin, size, object_format)
-            else:
-                header = bytearray(head[:used])
+                    type_num, base = REF_DELTA, bytes.fromhex(shas[old_base].decode())
+            header = pack_object_header(type_num, base, size, object_format)
+            data = bytes(header) + b"".join(entry.comp_chunks or [])
             moved[start] = at
-            body = os.pread(fd, end - start - used, start + used)
-            at += len(header) + len(body)
-            yield bytes(header) + body
+            at += len(data)
+            yield data
     finally:
         pack.data.close()
-
-
-def _entry_header(head: bytes) -> tuple[int, int, int | bytes | None, int]:
-    """Parse a pack entry's header: type, size, delta base (offset back or sha), length."""
-    byte = head[0]
-    type_num, size, shift, used = (byte >> 4) & 7, byte & 0x0F, 4, 1
-    while byte & 0x80:
-        byte = head[used]
-        size |= (byte & 0x7F) << shift
-        shift, used = shift + 7, used + 1
-    base: int | bytes | None = None
-    if type_num == OFS_DELTA:
-        byte = head[used]
-        base, used = byte & 0x7F, used + 1
-        while byte & 0x80:
-            byte = head[used]
-            base, used = ((base + 1) << 7) | (byte & 0x7F), used + 1
-    elif type_num == REF_DELTA:
-        base, used = head[used : used + 20], used + 20
-    return type_num, size, base, used
 
 
 def _copy_spans(data: BinaryIO, spans: list[tuple[int, int]], whole: bool) -> Iterator[bytes]:
