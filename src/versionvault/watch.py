@@ -21,7 +21,7 @@ import httpx
 
 from .article import Article, InvalidArticle, make_article, parse_html, slugify
 from .fetch import Fetched, Fetcher, FetchOptions, InvalidSelector, Request, css_to_xpath
-from .index import FeedState, WatchedPage, WatchState
+from .watch_state import FeedState, WatchedPage, WatchState
 from .settings import Source, SourceSettings
 from .store import StoreError
 from .vault import Vault, VaultError
