@@ -38,7 +38,7 @@ from dulwich.objects import Commit, Tree
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from versionvault.vault import Vault
+from versionvault.archive import Vault
 
 __all__ = ["main"]
 

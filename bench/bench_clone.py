@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from versionvault.vault import Vault
+from versionvault.archive import Vault
 
 WORDS = [
     "the",

@@ -38,7 +38,7 @@ import httpx
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from versionvault.vault import Vault
+from versionvault.archive import Vault
 from versionvault.web import Settings, create_app
 
 __all__ = ["main"]
@@ -217,7 +217,7 @@ def repack(home: Path) -> float:
     """Repack an archive into one pack (`versionvault gc`); return seconds taken."""
     started = time.perf_counter()
     with Vault.open(home) as vault:
-        vault.store.repack()
+        repack(vault.store)
     return time.perf_counter() - started
 
 
@@ -308,7 +308,7 @@ def _free_port() -> int:
 _SERVER = """
 import sys, uvicorn
 from pathlib import Path
-from versionvault.vault import Vault
+from versionvault.archive import Vault
 from versionvault.web import create_app
 vault = Vault.open(Path(sys.argv[1]))
 uvicorn.run(create_app(vault), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",

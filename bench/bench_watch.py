@@ -19,10 +19,9 @@ from typing import Any
 
 import httpx
 
-from versionvault.article import InvalidArticle, parse_html
+from versionvault.archive import Vault, add_source
 from versionvault.fetch import FetchOptions
-from versionvault.settings import add_source
-from versionvault.vault import Vault
+from versionvault.text import InvalidArticle, parse_html
 from versionvault.watch import Watcher, article_id_for
 
 __all__ = ["main"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from versionvault.archive import Vault
 from versionvault.cli import main
-from versionvault.vault import Vault
 
 SAMPLES = Path(__file__).resolve().parents[1] / "src" / "versionvault" / "samples"
 SEED = SAMPLES / "newschina-xi-putin-talks.txt"

@@ -17,10 +17,19 @@ from dulwich.pack import apply_delta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from versionvault.article import Article, make_article
-from versionvault.index import Index
-from versionvault.store import Identity, InvalidIdentity, NewCommit, Store, StoreError, _delta
-from versionvault.vault import StaleRevision, Vault, VaultError
+from versionvault.archive import (
+    Identity,
+    Index,
+    InvalidIdentity,
+    StaleRevision,
+    Store,
+    StoreError,
+    Vault,
+    VaultError,
+)
+from versionvault.archive.commits import NewCommit
+from versionvault.archive.packs import _delta
+from versionvault.text import Article, make_article
 
 from .conftest import git
 
@@ -216,8 +225,8 @@ def test_search_finds_text_that_was_later_removed(vault: Vault) -> None:
 
 _WRITER = """
 import sys
-from versionvault.article import make_article
-from versionvault.vault import Vault
+from versionvault.text import make_article
+from versionvault.archive import Vault
 vault = Vault.open(__import__("pathlib").Path(sys.argv[1]))
 for n in range(int(sys.argv[3])):
     article = make_article(id=f"{sys.argv[2]}-{n % 3}", source="paper", title="T",

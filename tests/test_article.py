@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from versionvault.article import (
+from versionvault.text import (
     Article,
     InvalidArticle,
     TextRules,

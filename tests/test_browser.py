@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from versionvault.article import make_article
 from versionvault.cli import build_demo
+from versionvault.text import make_article
 from versionvault.web import create_app
 
 from .serving import serve

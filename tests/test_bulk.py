@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from versionvault.article import make_article
-from versionvault.bulk import Worker
-from versionvault.index import Index
-from versionvault.vault import ImportStopped, Vault
+from versionvault.archive import ImportStopped, Index, Vault
+from versionvault.archive.importer import Worker
+from versionvault.text import make_article
 from versionvault.worddiff import count_words
 
 from .conftest import git

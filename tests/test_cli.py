@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from versionvault.bulk import parse_time
-from versionvault.vault import Vault
+from versionvault.archive import Vault, parse_time
 
 from .conftest import SAMPLES, SEED, git, run_cli, run_process
 

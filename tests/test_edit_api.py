@@ -12,8 +12,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from versionvault.editors import add_editor, revoke_editor
-from versionvault.vault import Vault
+from versionvault.archive import Vault, add_editor, revoke_editor
 from versionvault.web import create_app
 from versionvault.web.edit import MAX_BODY_BYTES
 

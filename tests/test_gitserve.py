@@ -9,9 +9,9 @@ from dulwich.repo import Repo
 from starlette.applications import Starlette
 
 from versionvault import gitserve
-from versionvault.article import make_article
+from versionvault.archive import Vault
 from versionvault.gitserve import READ_ONLY_MESSAGE, _full_clone
-from versionvault.vault import Vault
+from versionvault.text import make_article
 from versionvault.web import create_app
 
 from .conftest import SAMPLES, git

@@ -6,7 +6,7 @@ import hashlib
 import tomllib
 from pathlib import Path
 
-from versionvault.editors import RevokedToken, UnknownToken, authenticate
+from versionvault.archive import RevokedToken, UnknownToken, authenticate
 
 from .conftest import SAMPLES, git, run_cli, run_process
 

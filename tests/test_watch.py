@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from versionvault.archive import Vault, add_mirror, add_source, load_sources
 from versionvault.fetch import FetchOptions, InvalidSelector, css_to_xpath
-from versionvault.settings import add_mirror, add_source, load_sources
-from versionvault.vault import Vault
 from versionvault.watch import (
     RoundReport,
     Watcher,

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from versionvault.article import make_article
-from versionvault.vault import Vault
+from versionvault.archive import Vault
+from versionvault.text import make_article
 from versionvault.web import Settings, create_app
 from versionvault.web.app import CONTENT_SECURITY_POLICY
 from versionvault.web.site import template_folder

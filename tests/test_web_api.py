@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from versionvault.vault import Vault
+from versionvault.archive import Vault
 from versionvault.web import Settings, create_app
 
 from .test_web import XSS_BODY, build_archive

@@ -10,7 +10,7 @@ import feedparser
 import pytest
 from starlette.testclient import TestClient
 
-from versionvault.vault import Vault
+from versionvault.archive import Vault
 from versionvault.web import Settings, create_app
 
 from .test_web import build_archive

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from versionvault.index import Revision
+from versionvault.archive import Revision
 from versionvault.web.articles import snippet
 from versionvault.web.caching import Freshness, is_full_sha
 from versionvault.web.diffs import Fold, Para, body_items, pieces

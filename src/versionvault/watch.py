@@ -19,12 +19,10 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 import httpx
 
-from .article import Article, InvalidArticle, make_article, parse_html, slugify
+from .archive import Source, SourceSettings, StoreError, Vault, VaultError
 from .fetch import Fetched, Fetcher, FetchOptions, InvalidSelector, Request, css_to_xpath
+from .text import Article, InvalidArticle, make_article, parse_html, slugify
 from .watch_state import FeedState, WatchedPage, WatchState
-from .settings import Source, SourceSettings
-from .store import StoreError
-from .vault import Vault, VaultError
 from .worddiff import count_words
 
 __all__ = [

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .index import Index
+from .archive import Index
 
 __all__ = ["FeedState", "WatchState", "WatchedPage"]
 

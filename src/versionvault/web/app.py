@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..archive import ArticleNotFound, RevisionNotFound, Vault, VaultError
 from ..gitserve import create_git_app
-from ..vault import ArticleNotFound, RevisionNotFound, Vault, VaultError
 from . import api, articles, diffs, feeds, recent, revisions, status
 from .edit import edit_routes
 from .params import BadRequest

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..article import Article
-from ..index import ArticleRow, Revision
-from ..vault import Vault
+from ..archive import ArticleRow, Revision, Vault
+from ..text import Article
 from . import params
 from .site import Site, link
 from .timeline import Timeline, build_timeline

@@ -9,8 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..index import ArticleRow, Revision
-from ..vault import Diff
+from ..archive import ArticleRow, Diff, Revision
 from ..worddiff import Block, Op
 from . import params
 from .caching import is_full_sha

@@ -11,9 +11,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..article import InvalidArticle, check_slug, make_article
-from ..editors import Editor, EditorError, RevokedToken, authenticate
-from ..vault import ArticleNotFound, StaleRevision, Vault, VaultError
+from ..archive import (
+    ArticleNotFound,
+    Editor,
+    EditorError,
+    RevokedToken,
+    StaleRevision,
+    Vault,
+    VaultError,
+    authenticate,
+)
+from ..text import InvalidArticle, check_slug, make_article
 
 __all__ = ["MAX_BODY_BYTES", "edit_routes"]
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import __version__
-from ..index import Revision
+from ..archive import Revision
 from .articles import paragraphs
 from .diffs import Fold, Para, body_items, field_changes
 from .site import Site, absolute, author_name, link

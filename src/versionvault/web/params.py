@@ -6,7 +6,7 @@ import re
 
 from starlette.requests import Request
 
-from ..article import SLUG
+from ..text.article import SLUG
 
 __all__ = [
     "KINDS",

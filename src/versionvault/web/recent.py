@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..index import Revision
+from ..archive import Revision
 from . import params
 from .site import Site, absolute, format_day, link
 

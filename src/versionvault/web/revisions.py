@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..article import Article
-from ..index import ArticleRow, Revision
+from ..archive import ArticleRow, Revision
+from ..text import Article
 from . import params
 from .articles import details, paragraphs
 from .caching import is_full_sha

@@ -23,8 +23,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from .. import __version__
-from ..index import Revision
-from ..vault import Diff, Vault
+from ..archive import Diff, Revision, Vault
 from .caching import Freshness, freshness
 
 __all__ = [

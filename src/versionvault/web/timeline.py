@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..index import Revision
+from ..archive import Revision
 
 __all__ = ["Bar", "Tick", "Timeline", "build_timeline"]
 

@@ -1,44 +1,46 @@
-"""Bulk-import steps that need no archive: JSONL lines to records, revision pairs to stats."""
+"""Revise: one path for every revision: validate, normalise, measure, and compose its commit."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
 
-from .article import Article, InvalidArticle, content_key, make_article
-from .store import Identity, InvalidIdentity
-from .worddiff import Stats, compare
+from ..text import (
+    Article,
+    InvalidArticle,
+    content_key,
+    format_article,
+    make_article,
+    normalize_line,
+)
+from ..worddiff import Stats, compare
+from .commits import Identity, NewCommit
 
 __all__ = [
     "MAX_INPUT_BYTES",
     "Change",
-    "Parsed",
     "Record",
-    "Worker",
     "content_digest",
     "measure",
     "measure_all",
-    "parse_lines",
+    "new_commit",
+    "now",
     "parse_time",
     "read_record",
     "record_of",
+    "trailer_lines",
 ]
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
+
+
 _STRING_FIELDS = (
     *("url", "byline", "section", "published", "updated", "summary"),
     *("note", "observed", "author"),
 )
-_A = TypeVar("_A")
-_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -53,16 +55,6 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Parsed:
-    """One JSONL line read: its record and content digest, or why it is bad."""
-
-    number: int
-    record: Record | None
-    digest: bytes = b""
-    error: str = ""
-
-
-@dataclass(frozen=True)
 class Change:
     """What a new revision changed against the one before: the commit trailers' figures."""
 
@@ -70,7 +62,8 @@ class Change:
     kind: str
 
 
-def _now() -> datetime:
+def now() -> datetime:
+    """Return the current time in UTC, to the second."""
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -96,7 +89,7 @@ def record_of(
     """Validate an article and its author into a Record (InvalidArticle, InvalidIdentity)."""
     article = make_article(**vars(article))
     Identity.parse(author or article.source)
-    return Record(article, observed or _now(), note, author, editor)
+    return Record(article, observed or now(), note, author, editor)
 
 
 def read_record(line: str | bytes) -> Record:
@@ -139,19 +132,6 @@ def content_digest(article: Article) -> bytes:
     return hashlib.blake2b(content_key(article).encode(), digest_size=20).digest()
 
 
-def parse_lines(lines: Sequence[tuple[int, str | bytes]]) -> list[Parsed]:
-    """Read numbered lines up to and including the first bad one."""
-    parsed: list[Parsed] = []
-    for number, line in lines:
-        try:
-            record = read_record(line)
-        except (InvalidArticle, InvalidIdentity) as exc:
-            parsed.append(Parsed(number, None, error=str(exc)))
-            break
-        parsed.append(Parsed(number, record, content_digest(record.article)))
-    return parsed
-
-
 def measure(old: Article | None, new: Article, old_words: int | None = None) -> Change:
     """Return the trailer figures of `new` as the revision after `old` (None: the first).
 
@@ -169,34 +149,48 @@ def measure_all(pairs: Sequence[tuple[Article | None, Article, int | None]]) -> 
     return [measure(old, new, old_words) for old, new, old_words in pairs]
 
 
-class Worker:
-    """Runs bulk steps in forked processes beside this one, or here where that cannot be.
+def _article_time(article: Article, observed: datetime) -> datetime:
+    for text in (article.updated, article.published):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        offset = moment.utcoffset()
+        if offset is not None and not offset.total_seconds() % 60:
+            return moment
+    return observed
 
-    A fork is only safe while this process has a single thread (a forked child gets copies
-    of other threads' locks, held or not), and only pays on a machine with a second core.
-    There is a process per core, up to three: measured on two cores, a second one beside
-    this process (which writes, and idles less) still gains 5%.
-    """
 
-    def __init__(self, parallel: bool = True) -> None:
-        self._pool: Executor | None = None
-        cores = os.cpu_count() or 1
-        fork = "fork" in multiprocessing.get_all_start_methods()
-        if parallel and fork and cores > 1 and threading.active_count() == 1:
-            context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(min(cores, 3), mp_context=context)
+def trailer_lines(pairs: list[tuple[str, str]]) -> str:
+    """Return git trailer lines of the pairs whose values are not empty (made one line)."""
+    values = [(key, normalize_line(value)) for key, value in pairs]
+    return "\n".join(f"{key}: {value}" for key, value in values if value)
 
-    def __enter__(self) -> Worker:
-        return self
 
-    def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+def _message(article: Article, number: int, change: Change, record: Record) -> str:
+    stats = change.stats
+    trailers = [
+        ("Article", article.id),
+        ("Source", article.source),
+        ("Revision", str(number)),
+        ("Words", f"+{stats.words_added} -{stats.words_removed}"),
+        ("Kind", change.kind),
+        ("Url", article.url),
+        ("Observed", record.observed.isoformat()),
+        ("Note", record.note),
+        ("Editor", record.editor),
+    ]
+    return f"{article.id}: revision {number}\n\n{stats.summary()}\n\n{trailer_lines(trailers)}\n"
 
-    def submit(self, step: Callable[[_A], _R], argument: _A) -> Future[_R]:
-        """Start `step(argument)`; here, it is done before this returns."""
-        if self._pool is not None:
-            return self._pool.submit(step, argument)
-        future: Future[_R] = Future()
-        future.set_result(step(argument))
-        return future
+
+def new_commit(record: Record, number: int, change: Change) -> NewCommit:
+    """Return the commit that archives `record` as revision `number`."""
+    article = record.article
+    return NewCommit(
+        path=f"{article.source}/{article.id}.md",
+        content=format_article(article),
+        author=Identity.parse(record.author or article.source),
+        author_time=_article_time(article, record.observed),
+        commit_time=now(),
+        message=_message(article, number, change, record),
+    )

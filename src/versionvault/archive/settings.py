@@ -10,7 +10,7 @@ from typing import Any
 
 import tomli_w
 
-from .article import InvalidArticle, TextRules, check_slug
+from ..text import InvalidArticle, InvalidSelector, TextRules, check_slug, css_to_xpath
 
 __all__ = [
     "DEFAULT_QUIET_DAYS",
@@ -81,8 +81,6 @@ def _positive(name: str, data: dict[str, Any], key: str, default: float) -> floa
 
 
 def _watch_options(name: str, data: dict[str, Any]) -> dict[str, Any]:
-    from .fetch import InvalidSelector, css_to_xpath
-
     selector = str(data.get("selector", ""))
     if selector:
         try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tomli_w
 
-from .article import check_slug
+from ..text import check_slug
 
 __all__ = [
     "Editor",

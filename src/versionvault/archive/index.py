@@ -1,4 +1,4 @@
-"""Index layer: the SQLite index derived from git, and the only module that speaks SQL."""
+"""Index: the SQLite index derived from git, caught up commit by commit, and its lookups."""
 
 from __future__ import annotations
 
@@ -6,21 +6,16 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .article import Article, InvalidArticle, parse_article
-from .store import CommitRecord, Store, StoreError
-from .worddiff import count_words
+from ..text import Article, InvalidArticle, parse_article
+from ..worddiff import count_words
+from .commits import CommitRecord, StoreError
+from .rows import EVENT_COLUMNS, REVISION_COLUMNS, Event, Revision, event_of, revision_of
+from .store import Store
 
-__all__ = [
-    "ArticleRow",
-    "Event",
-    "Index",
-    "Known",
-    "Revision",
-]
+__all__ = ["Index", "Known"]
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -55,124 +50,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_article ON events (article, seq);
 """
-_EVENT_COLUMNS = (
-    "article, source, event, commit_sha, after_revision, author, observed, archived, url, note"
-)
-_REVISION_COLUMNS = (
-    "article, source, number, commit_sha, blob, author, editor, author_time, observed, archived, "
-    "title, url, words, words_added, words_removed, kind, headline_changed, note"
-)
-
-
 Known = tuple[CommitRecord, Article, int]
 """A commit just written, with its article and the words in its body."""
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One archived revision of an article, as the index knows it."""
-
-    article: str
-    source: str
-    number: int
-    commit: str
-    blob: str
-    author: str
-    editor: str
-    author_time: str
-    observed: str
-    archived: str
-    title: str
-    url: str
-    words: int
-    words_added: int
-    words_removed: int
-    kind: str
-    headline_changed: bool
-    note: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the revision as JSON-ready data."""
-        return {
-            "revision": self.number,
-            "commit": self.commit,
-            "article": self.article,
-            "source": self.source,
-            "title": self.title,
-            "url": self.url,
-            "author": self.author,
-            "editor": self.editor or None,
-            "updated": self.author_time,
-            "observed": self.observed,
-            "archived": self.archived,
-            "words": self.words,
-            "words_added": self.words_added,
-            "words_removed": self.words_removed,
-            "kind": self.kind,
-            "headline_changed": self.headline_changed,
-            "note": self.note or None,
-        }
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happened to an article without changing its text (e.g. `removed`)."""
-
-    article: str
-    source: str
-    event: str
-    commit: str
-    after_revision: int
-    author: str
-    observed: str
-    archived: str
-    url: str
-    note: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the event as JSON-ready data."""
-        return {
-            "event": self.event,
-            "commit": self.commit,
-            "article": self.article,
-            "source": self.source,
-            "after_revision": self.after_revision,
-            "observed": self.observed,
-            "archived": self.archived,
-            "url": self.url,
-            "note": self.note or None,
-        }
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    """An article's summary: its latest title and URL and how many revisions it has."""
-
-    id: str
-    source: str
-    title: str
-    url: str
-    revisions: int
-    first_seen: str
-    last_changed: str
-
-
-def _revision(row: sqlite3.Row) -> Revision:
-    values = dict(row)
-    values["commit"] = values.pop("commit_sha")
-    values["headline_changed"] = bool(values["headline_changed"])
-    return Revision(**{k: values[k] for k in Revision.__dataclass_fields__})
-
-
-def _event(row: sqlite3.Row) -> Event:
-    values = dict(row)
-    values["commit"] = values.pop("commit_sha")
-    return Event(**values)
-
-
-def _fts_query(text: str) -> str:
-    terms = [t for t in re.findall(r"\w+", text) if t]
-    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 class Index:
@@ -319,7 +198,7 @@ class Index:
             trailers.get("Note", ""),
         )
         cursor = db.execute(
-            f"INSERT INTO revisions ({_REVISION_COLUMNS}) VALUES ({', '.join('?' * len(values))})",
+            f"INSERT INTO revisions ({REVISION_COLUMNS}) VALUES ({', '.join('?' * len(values))})",
             values,
         )
         seq = cursor.lastrowid
@@ -352,21 +231,21 @@ class Index:
             trailers.get("Url", ""),
             trailers.get("Note", ""),
         )
-        db.execute(f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 10)})", values)
+        db.execute(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 10)})", values)
 
     def events(self, article_id: str = "") -> list[Event]:
         """Return an article's events (every event if no id is given), oldest first."""
         where, params = ("article = ?", (article_id,)) if article_id else ("1 = 1", ())
         rows = self.db.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where} ORDER BY seq", params
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE {where} ORDER BY seq", params
         ).fetchall()
-        return [_event(r) for r in rows]
+        return [event_of(r) for r in rows]
 
     def _revisions(self, where: str, params: tuple[Any, ...], tail: str = "") -> list[Revision]:
         rows = self.db.execute(
-            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE {where} {tail}", params
+            f"SELECT {REVISION_COLUMNS} FROM revisions WHERE {where} {tail}", params
         ).fetchall()
-        return [_revision(r) for r in rows]
+        return [revision_of(r) for r in rows]
 
     def history(self, article_id: str) -> list[Revision]:
         """Return every revision of an article, oldest first."""
@@ -390,125 +269,11 @@ class Index:
             "ORDER BY number",
         )
 
-    def article(self, article_id: str) -> ArticleRow | None:
-        """Return one article's summary, or None."""
-        found, _ = self.articles(article_id=article_id)
-        return found[0] if found else None
-
-    def articles(
-        self,
-        source: str = "",
-        query: str = "",
-        offset: int = 0,
-        limit: int = 50,
-        article_id: str = "",
-    ) -> tuple[list[ArticleRow], int]:
-        """Return articles (newest change first) and how many match in all."""
-        clauses, params = ["1 = 1"], []
-        if source:
-            clauses.append("a.source = ?")
-            params.append(source)
-        if article_id:
-            clauses.append("a.id = ?")
-            params.append(article_id)
-        if query:
-            clauses.append(
-                "a.id IN (SELECT r.article FROM revision_text t JOIN revisions r "
-                "ON r.seq = t.rowid WHERE revision_text MATCH ?)"
-            )
-            params.append(_fts_query(query) or '""')
-        where = " AND ".join(clauses)
-        total = self.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()
-        rows = self.db.execute(
-            "SELECT a.id, a.source, a.title, a.url, a.revisions, f.observed AS first_seen, "
-            "l.observed AS last_changed FROM articles a JOIN revisions f ON f.seq = a.first_seq "
-            f"JOIN revisions l ON l.seq = a.latest_seq WHERE {where} "
-            "ORDER BY a.latest_seq DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset),
-        ).fetchall()
-        return [ArticleRow(**dict(r)) for r in rows], int(total[0])
-
-    def recent(
-        self,
-        source: str = "",
-        kinds: tuple[str, ...] = (),
-        headline_only: bool = False,
-        min_words: int = 0,
-        editor: str = "",
-        before: int | None = None,
-        limit: int = 50,
-    ) -> list[tuple[int, Revision]]:
-        """Return recent revisions, newest first, as (position, revision) for keyset paging."""
-        clauses: list[str] = ["1 = 1"]
-        params: list[Any] = []
-        if source:
-            clauses.append("source = ?")
-            params.append(source)
-        if kinds:
-            clauses.append(f"kind IN ({', '.join('?' * len(kinds))})")
-            params.extend(kinds)
-        if headline_only:
-            clauses.append("headline_changed = 1")
-        if min_words:
-            clauses.append("words_added + words_removed >= ?")
-            params.append(min_words)
-        if editor:
-            clauses.append("editor = ?")
-            params.append(editor)
-        if before is not None:
-            clauses.append("seq < ?")
-            params.append(before)
-        rows = self.db.execute(
-            f"SELECT seq, {_REVISION_COLUMNS} FROM revisions WHERE {' AND '.join(clauses)} "
-            "ORDER BY seq DESC LIMIT ?",
-            (*params, limit),
-        ).fetchall()
-        return [(int(r["seq"]), _revision(r)) for r in rows]
-
-    def search(self, query: str, offset: int = 0, limit: int = 50) -> list[Revision]:
-        """Return revisions whose title or text matches, best match first."""
-        fts = _fts_query(query)
-        if not fts:
-            return []
-        rows = self.db.execute(
-            f"SELECT {', '.join('r.' + c.strip() for c in _REVISION_COLUMNS.split(','))} "
-            "FROM revision_text t JOIN revisions r ON r.seq = t.rowid "
-            "WHERE revision_text MATCH ? ORDER BY t.rank LIMIT ? OFFSET ?",
-            (fts, limit, offset),
-        ).fetchall()
-        return [_revision(r) for r in rows]
-
-    def search_articles(
-        self, query: str, source: str = "", offset: int = 0, limit: int = 50
-    ) -> tuple[list[tuple[str, list[int]]], int]:
-        """Return (article id, numbers of its matching revisions), best first, and the total."""
-        fts = _fts_query(query)
-        if not fts:
-            return [], 0
-        where = "revision_text MATCH ?" + (" AND r.source = ?" if source else "")
-        params: tuple[Any, ...] = (fts, source) if source else (fts,)
-        base = f"FROM revision_text t JOIN revisions r ON r.seq = t.rowid WHERE {where}"
-        total = self.db.execute(f"SELECT count(DISTINCT r.article) {base}", params).fetchone()
-        rows = self.db.execute(
-            f"SELECT r.article, group_concat(r.number), min(t.rank) AS best {base} "
-            "GROUP BY r.article ORDER BY best, r.article LIMIT ? OFFSET ?",
-            (*params, limit, offset),
-        ).fetchall()
-        found = [(str(r[0]), sorted(int(n) for n in str(r[1]).split(","))) for r in rows]
-        return found, int(total[0])
-
-    def sources(self) -> list[tuple[str, int]]:
-        """Return each source with its number of articles."""
-        rows = self.db.execute(
-            "SELECT source, count(*) FROM articles GROUP BY source ORDER BY source"
-        ).fetchall()
-        return [(str(r[0]), int(r[1])) for r in rows]
-
     def all_revisions(self) -> Iterator[Revision]:
         """Yield every revision in archive order."""
-        cursor = self.db.execute(f"SELECT {_REVISION_COLUMNS} FROM revisions ORDER BY seq")
+        cursor = self.db.execute(f"SELECT {REVISION_COLUMNS} FROM revisions ORDER BY seq")
         for row in cursor:
-            yield _revision(row)
+            yield revision_of(row)
 
     def counts(self) -> tuple[int, int]:
         """Return (articles, revisions)."""

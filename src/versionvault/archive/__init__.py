@@ -1,0 +1,75 @@
+"""Archive layer: the git store, the index derived from it, imports, and the Vault facade."""
+
+from .commits import CommitRecord, Identity, InvalidIdentity, StoreError
+from .editors import (
+    Editor,
+    EditorError,
+    RevokedToken,
+    UnknownToken,
+    add_editor,
+    authenticate,
+    load_editors,
+    revoke_editor,
+)
+from .errors import ArticleNotFound, ImportStopped, RevisionNotFound, StaleRevision, VaultError
+from .importer import IMPORT_BATCH
+from .index import Index
+from .maintenance import push, repack, repo_size, write_bundle_file
+from .revise import MAX_INPUT_BYTES, parse_time
+from .rows import ArticleRow, Event, Revision
+from .settings import (
+    Source,
+    SourceSettings,
+    add_mirror,
+    add_source,
+    load_sources,
+    sample_sources_text,
+    save_sources,
+)
+from .store import ConcurrentUpdate, Store
+from .vault import EVENTS, Diff, SaveResult, Vault, default_home
+
+__all__ = [
+    "EVENTS",
+    "IMPORT_BATCH",
+    "MAX_INPUT_BYTES",
+    "ArticleNotFound",
+    "ArticleRow",
+    "CommitRecord",
+    "ConcurrentUpdate",
+    "Diff",
+    "Editor",
+    "EditorError",
+    "Event",
+    "Identity",
+    "ImportStopped",
+    "Index",
+    "InvalidIdentity",
+    "Revision",
+    "RevisionNotFound",
+    "RevokedToken",
+    "SaveResult",
+    "Source",
+    "SourceSettings",
+    "StaleRevision",
+    "Store",
+    "StoreError",
+    "UnknownToken",
+    "Vault",
+    "VaultError",
+    "add_editor",
+    "add_mirror",
+    "add_source",
+    "authenticate",
+    "default_home",
+    "load_editors",
+    "load_sources",
+    "parse_time",
+    "push",
+    "repack",
+    "repo_size",
+    "revoke_editor",
+    "sample_sources_text",
+    "save_sources",
+    "write_bundle_file",
+]

@@ -1,0 +1,143 @@
+"""Commits: identities, git times, trailers and the records of commits on main."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from dulwich.objects import format_timezone
+
+__all__ = [
+    "COMMITTER",
+    "CommitRecord",
+    "Identity",
+    "InvalidIdentity",
+    "NewCommit",
+    "StoreError",
+    "check_path",
+    "from_git_time",
+    "git_time",
+    "git_time_raw",
+    "parse_trailers",
+    "record_of",
+]
+
+COMMITTER = "VersionVault <versionvault@localhost>"
+_PATH_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.md)?")
+
+
+_IDENTITY = re.compile(r"\s*([^<>\n\r\0]*?)\s*(?:<([^<>\s\0]*)>)?\s*")
+
+
+_TRAILER = re.compile(r"([A-Z][A-Za-z-]*): (.*)")
+
+
+class StoreError(RuntimeError):
+    """The repository is missing, damaged, or could not be written."""
+
+
+class InvalidIdentity(ValueError):
+    """An author name or email git would reject."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A commit author or committer: a one-line name and an email."""
+
+    name: str
+    email: str
+
+    @classmethod
+    def parse(cls, text: str) -> Identity:
+        """Parse `Name <email>` or a bare name; raise InvalidIdentity if git would reject it."""
+        match = _IDENTITY.fullmatch(text)
+        if not match or not match.group(1):
+            raise InvalidIdentity(f"invalid author {text!r}: use 'Name' or 'Name <email>'")
+        name, email = match.group(1), match.group(2) or ""
+        if not email:
+            slug = "-".join(re.findall(r"[a-z0-9]+", name.lower())) or "author"
+            email = f"{slug}@versionvault.invalid"
+        return cls(name, email)
+
+    def raw(self) -> bytes:
+        """Return the identity as git writes it."""
+        return f"{self.name} <{self.email}>".encode()
+
+
+@dataclass(frozen=True)
+class NewCommit:
+    """One revision to append: the file, who made it, when, and the message."""
+
+    path: str
+    content: str
+    author: Identity
+    author_time: datetime
+    commit_time: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    """A commit on main as the index needs it."""
+
+    sha: str
+    parent: str | None
+    blob: str
+    path: str
+    author: str
+    author_time: datetime
+    commit_time: datetime
+    subject: str
+    trailers: dict[str, str] = field(default_factory=dict)
+
+
+def git_time_raw(moment: datetime) -> tuple[int, bytes]:
+    seconds, offset = git_time(moment)
+    return seconds, format_timezone(offset)
+
+
+def check_path(path: str) -> bytes:
+    parts = path.split("/")
+    if len(parts) != 2 or not all(_PATH_PART.fullmatch(p) for p in parts):
+        raise StoreError(f"refusing unsafe path {path!r}")
+    if not parts[1].endswith(".md") or parts[0].endswith(".md"):
+        raise StoreError(f"refusing unsafe path {path!r}")
+    return path.encode()
+
+
+def git_time(moment: datetime) -> tuple[int, int]:
+    offset = moment.utcoffset()
+    if offset is None:
+        raise StoreError("times must carry their UTC offset")
+    seconds = int(offset.total_seconds())
+    if seconds % 60:
+        raise StoreError(f"UTC offset {offset} is not a whole number of minutes")
+    return int(moment.timestamp()), seconds
+
+
+def from_git_time(seconds: int, offset: int) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone(timedelta(seconds=offset)))
+
+
+def parse_trailers(message: str) -> dict[str, str]:
+    """Return the trailers of the message's last paragraph."""
+    last = message.rstrip("\n").rsplit("\n\n", 1)[-1]
+    found = [_TRAILER.fullmatch(line) for line in last.split("\n")]
+    return {m.group(1): m.group(2) for m in found if m}
+
+
+def record_of(new: NewCommit, sha: str, parent: str | None, blob: str) -> CommitRecord:
+    """Return the record `Store.record` would read back from the commit made of `new`."""
+    trailers = parse_trailers(new.message)
+    return CommitRecord(
+        sha=sha,
+        parent=parent,
+        blob=blob,
+        path=f"{trailers.get('Source', '')}/{trailers.get('Article', '')}.md",
+        author=new.author.raw().decode(),
+        author_time=from_git_time(*git_time(new.author_time)),
+        commit_time=from_git_time(*git_time(new.commit_time)),
+        subject=new.message.split("\n", 1)[0],
+        trailers=trailers,
+    )

@@ -1,0 +1,69 @@
+"""Files: reading a .txt, .md or .html file into an Article, with one readable error."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..text import (
+    Article,
+    InvalidArticle,
+    check_slug,
+    parse_article,
+    parse_html,
+    parse_text,
+    slugify,
+)
+from .errors import VaultError
+from .revise import MAX_INPUT_BYTES
+from .settings import SourceSettings
+
+__all__ = ["read_article_file"]
+
+
+def read_article_file(
+    path: Path, settings: SourceSettings, article_id: str = "", source: str = "", url: str = ""
+) -> Article:
+    """Read a .txt, .md or .html file into an Article (VaultError on bad input)."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise VaultError(f"{path} is not a file")
+        if size > MAX_INPUT_BYTES:
+            raise VaultError(
+                f"{path} is too large ({size / 1e6:.1f} MB; the limit is "
+                f"{MAX_INPUT_BYTES / 1e6:.0f} MB)"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise VaultError(f"{path}: no such file") from None
+    except PermissionError:
+        raise VaultError(f"{path}: permission denied") from None
+    except IsADirectoryError:
+        raise VaultError(f"{path} is not a file") from None
+    except OSError as exc:
+        raise VaultError(f"{path}: cannot read ({exc.strerror})") from None
+    if b"\0" in data:
+        raise VaultError(f"{path} is a binary file, not an article")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise VaultError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    stem = slugify(path.stem)
+    source = source or settings.guess_source(stem, url) or "local"
+    article_id = article_id or stem
+    kind = path.suffix.lower()
+    try:
+        check_slug(article_id)
+        check_slug(source, "source name")
+        if kind == ".md":
+            article = parse_article(text, article_id)
+            return replace(article, url=url or article.url)
+        if kind in (".html", ".htm"):
+            return parse_html(text, article_id, source, url)
+        if kind in (".txt", ""):
+            article = parse_text(text, article_id, source, settings.rules_for(source))
+            return replace(article, url=url) if url else article
+    except InvalidArticle as exc:
+        raise VaultError(f"{path}: {exc}") from None
+    raise VaultError(f"{path}: unsupported file type {kind!r} (use .txt, .md or .html)")

@@ -1,0 +1,280 @@
+"""Importer: bulk import of JSONL revisions, read and measured in worker processes a batch ahead."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import TypeVar
+
+from ..text import Article, InvalidArticle, parse_article
+from ..worddiff import count_words
+from .commits import InvalidIdentity
+from .errors import ImportStopped
+from .index import Index, Known
+from .revise import Change, Record, content_digest, measure_all, new_commit, read_record
+from .store import Store
+
+__all__ = ["IMPORT_BATCH", "import_records"]
+
+IMPORT_BATCH = 500
+
+
+_FIRST_BATCH = 100
+
+
+_PIECE = 100  # lines a trip to the worker takes
+
+
+_IMPORT_CACHE = 20_000  # articles whose latest text an import keeps between batches
+
+_A = TypeVar("_A")
+
+
+_R = TypeVar("_R")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One JSONL line read: its record and content digest, or why it is bad."""
+
+    number: int
+    record: Record | None
+    digest: bytes = b""
+    error: str = ""
+
+
+def parse_lines(lines: Sequence[tuple[int, str | bytes]]) -> list[Parsed]:
+    """Read numbered lines up to and including the first bad one."""
+    parsed: list[Parsed] = []
+    for number, line in lines:
+        try:
+            record = read_record(line)
+        except (InvalidArticle, InvalidIdentity) as exc:
+            parsed.append(Parsed(number, None, error=str(exc)))
+            break
+        parsed.append(Parsed(number, record, content_digest(record.article)))
+    return parsed
+
+
+class Worker:
+    """Runs bulk steps in forked processes beside this one, or here where that cannot be.
+
+    A fork is only safe while this process has a single thread (a forked child gets copies
+    of other threads' locks, held or not), and only pays on a machine with a second core.
+    There is a process per core, up to three: measured on two cores, a second one beside
+    this process (which writes, and idles less) still gains 5%.
+    """
+
+    def __init__(self, parallel: bool = True) -> None:
+        self._pool: Executor | None = None
+        cores = os.cpu_count() or 1
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        if parallel and fork and cores > 1 and threading.active_count() == 1:
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(min(cores, 3), mp_context=context)
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, step: Callable[[_A], _R], argument: _A) -> Future[_R]:
+        """Start `step(argument)`; here, it is done before this returns."""
+        if self._pool is not None:
+            return self._pool.submit(step, argument)
+        future: Future[_R] = Future()
+        future.set_result(step(argument))
+        return future
+
+
+def _chunks(
+    items: Iterator[tuple[int, str | bytes]], size: int
+) -> Iterator[list[tuple[int, str | bytes]]]:
+    """Yield the non-blank numbered lines in lists of `size`, the first one smaller."""
+    chunk: list[tuple[int, str | bytes]] = []
+    limit = min(size, _FIRST_BATCH)
+    for item in items:
+        if item[1].strip():
+            chunk.append(item)
+        if len(chunk) >= limit:
+            yield chunk
+            chunk, limit = [], size
+    if chunk:
+        yield chunk
+
+
+@dataclass(frozen=True)
+class _Latest:
+    """An article's latest revision as an import sees it, and the batch that queued it."""
+
+    article: Article
+    number: int
+    digest: bytes
+    batch: int
+    words: int | None  # words in the body, if counted
+    paragraph_words: dict[str, int]  # words in each of its paragraphs, if counted
+
+
+@dataclass
+class _Batch:
+    """Lines of an import read, the commits planned from them, and their figures to come."""
+
+    seq: int
+    parsed: list[Parsed]
+    planned: list[tuple[Record, int, int]]  # the record, its revision number, its words
+    unchanged: int
+    error: str
+    changes: list[Future[list[Change]]] = field(default_factory=list)
+
+
+class _Import:
+    """One bulk import: plans batches a step ahead of the one it writes.
+
+    Workers read lines two batches ahead and measure changes one batch ahead, while
+    this process writes a batch as one pack. Both go in pieces, and the first batch is
+    small, so that writing starts soon and the last batch is written as it is measured.
+    A batch is planned against main as this import left it plus the batches queued
+    before it; should another writer move main in between, the batch is planned
+    again under the write lock, and so is the one after it.
+    """
+
+    def __init__(
+        self, store: Store, index: Index, worker: Worker, progress: Callable[[int], None] | None
+    ) -> None:
+        self.store = store
+        self.index = index
+        self.worker = worker
+        self.progress = progress
+        self.saved = self.unchanged = 0
+        self.latest: dict[str, _Latest] = {}
+        index.catch_up(store)
+        self.left = index.last_commit()
+
+    def run(self, chunks: Iterator[list[tuple[int, str | bytes]]]) -> None:
+        """Read, plan and write every chunk; raise ImportStopped at the first bad line."""
+        reading = deque(self.read(chunk) for chunk in islice(chunks, 2))
+        ahead: deque[_Batch] = deque()
+        seq = 0
+        while reading or ahead:
+            while reading and len(ahead) < 2:
+                pieces = reading.popleft()
+                ahead.append(self.plan((line for p in pieces for line in p.result()), seq))
+                seq += 1
+                if ahead[-1].error:
+                    reading.clear()
+                    break
+                reading.extend(self.read(chunk) for chunk in islice(chunks, 1))
+            batch = ahead.popleft()
+            self.write(batch, ahead)
+            if batch.error:
+                saved = f"the {self.saved} revisions before it were saved"
+                raise ImportStopped(f"{batch.error}; {saved}")
+
+    def latest_of(self, article_id: str) -> _Latest | None:
+        """Return an article's latest revision as main has it, or None."""
+        latest = self.index.latest(article_id)
+        if latest is None:
+            return None
+        article = parse_article(self.store.read_blob(latest.blob), article_id)
+        return _Latest(article, latest.number, content_digest(article), -1, None, {})
+
+    def read(self, chunk: list[tuple[int, str | bytes]]) -> list[Future[list[Parsed]]]:
+        """Start reading a chunk of lines, in pieces."""
+        return [
+            self.worker.submit(parse_lines, chunk[k : k + _PIECE])
+            for k in range(0, len(chunk), _PIECE)
+        ]
+
+    def plan(self, parsed: Iterable[Parsed], seq: int) -> _Batch:
+        """Plan a batch's commits and start measuring them, a piece at a time."""
+        batch = _Batch(seq, [], [], 0, "")
+        pairs: list[tuple[Article | None, Article, int | None]] = []
+        for line in parsed:
+            batch.parsed.append(line)
+            if line.record is None:
+                batch.error = f"line {line.number}: {line.error}"
+                break
+            article = line.record.article
+            previous = self.latest.get(article.id) or self.latest_of(article.id)
+            if previous and previous.article.source != article.source:
+                belongs = previous.article.source
+                batch.error = f"line {line.number}: {article.id} belongs to {belongs!r}"
+                break
+            if previous and previous.digest == line.digest:
+                batch.unchanged += 1
+                continue
+            number = previous.number + 1 if previous else 1
+            paragraphs = article.body.split("\n\n")  # no word spans a blank line
+            known = previous.paragraph_words if previous else {}
+            counts = {p: known[p] if p in known else count_words(p) for p in paragraphs}
+            words = sum(map(counts.__getitem__, paragraphs))
+            batch.planned.append((line.record, number, words))
+            self.latest[article.id] = _Latest(article, number, line.digest, seq, words, counts)
+            if previous:
+                pairs.append((previous.article, article, previous.words))
+            else:
+                pairs.append((None, article, 0))
+            if len(pairs) == _PIECE:
+                batch.changes.append(self.worker.submit(measure_all, pairs))
+                pairs = []
+        if pairs:
+            batch.changes.append(self.worker.submit(measure_all, pairs))
+        return batch
+
+    def write(self, batch: _Batch, ahead: deque[_Batch]) -> None:
+        """Write one batch as one pack and index it; plan again if main moved under it."""
+        known: list[Known] = []
+        with self.store.transaction() as txn:
+            self.index.catch_up(self.store)
+            moved = txn.tip != self.left
+            if moved:
+                self.latest.clear()
+                batch = self.plan(batch.parsed, batch.seq)
+            changes = (change for piece in batch.changes for change in piece.result())
+            for (record, number, words), change in zip(batch.planned, changes, strict=True):
+                commit = txn.add(new_commit(record, number, change))
+                known.append((commit, record.article, words))
+        self.left = txn.tip
+        self.index.catch_up(self.store, known=known)
+        if moved:
+            for k, later in enumerate(ahead):
+                ahead[k] = self.plan(later.parsed, later.seq)
+        if len(self.latest) > _IMPORT_CACHE:
+            self.latest = {k: v for k, v in self.latest.items() if v.batch > batch.seq}
+        self.saved += len(batch.planned)
+        self.unchanged += batch.unchanged
+        if self.progress:
+            self.progress(len(batch.planned) + batch.unchanged)
+
+
+def import_records(
+    store: Store,
+    index: Index,
+    lines: Iterable[str | bytes],
+    progress: Callable[[int], None] | None = None,
+    batch: int = IMPORT_BATCH,
+    parallel: bool = True,
+) -> tuple[int, int]:
+    """Import JSONL revisions in order, one pack per batch; return (saved, unchanged).
+
+    With `parallel`, worker processes read the lines and measure each revision's changes
+    while this one writes commits (see `_Import`).
+    """
+    with Worker(parallel) as worker:
+        run = _Import(store, index, worker, progress)
+        try:
+            run.run(_chunks(enumerate(lines, start=1), batch))
+        except BrokenProcessPool:
+            raise ImportStopped(
+                f"the import's worker process died; the {run.saved} revisions before it were saved"
+            ) from None
+        return run.saved, run.unchanged

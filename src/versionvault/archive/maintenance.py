@@ -1,0 +1,98 @@
+"""Maintenance: bundles, pushes to mirrors, repacking with git, and object checks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from io import BytesIO
+from pathlib import Path
+
+from dulwich import porcelain
+from dulwich.bundle import create_bundle_from_repo, write_bundle
+from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
+from dulwich.objects import Commit, Tree
+
+from .commits import StoreError
+from .store import HEAD, MAIN, Store
+
+__all__ = ["check_objects", "push", "repack", "repo_size", "write_bundle_file"]
+
+
+def write_bundle_file(store: Store, path: Path) -> None:
+    """Write a git bundle of main (and HEAD) that `git clone FILE` accepts."""
+    bundle = create_bundle_from_repo(store.repo, refs=[HEAD, MAIN])
+    tmp = path.with_name(path.name + ".tmp")
+    with bundle, open(tmp, "wb") as f:
+        write_bundle(f, bundle)
+    tmp.replace(path)
+
+
+def push(store: Store, remote: str) -> str:
+    """Push main to a Git remote (URL or path); return what the remote reported."""
+    if store.tip() is None:
+        raise StoreError("the archive is empty: nothing to push")
+    out, err = BytesIO(), BytesIO()
+    try:
+        result = porcelain.push(
+            str(store.path),
+            remote,
+            [b"refs/heads/main:refs/heads/main"],
+            outstream=out,
+            errstream=err,
+        )
+    except (GitProtocolError, HangupException, NotGitRepository, OSError, ValueError) as exc:
+        raise StoreError(f"push to {remote} failed: {exc}") from None
+    refused = {k: v for k, v in (result.ref_status or {}).items() if v}
+    if refused:
+        reasons = "; ".join(f"{k.decode()}: {v}" for k, v in refused.items())
+        raise StoreError(f"{remote} refused the push: {reasons}")
+    return err.getvalue().decode(errors="replace").strip()
+
+
+def repo_size(store: Store) -> int:
+    """Return the bytes the object database takes on disk."""
+    return sum(p.stat().st_size for p in (store.path / "objects").rglob("*") if p.is_file())
+
+
+def repack(store: Store) -> None:
+    """Repack every object with deltas using the git binary, holding the write lock."""
+    git = shutil.which("git")
+    if git is None:
+        raise StoreError("gc needs the git binary, which is not installed: install git")
+    with store.locked():
+        for args in (
+            ["repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=250"],
+            ["prune-packed", "-q"],
+        ):
+            done = subprocess.run(
+                [git, "--git-dir", str(store.path), *args], capture_output=True, text=True
+            )
+            if done.returncode:
+                raise StoreError(f"git {args[0]} failed: {done.stderr.strip()}")
+        store.reopen()
+
+
+def check_objects(store: Store) -> list[str]:
+    """Check every object reachable from main; return problems found."""
+    problems: list[str] = []
+    tip = store.tip()
+    if tip is None:
+        return problems
+    seen: set[bytes] = set()
+    stack = [tip.encode()]
+    while stack:
+        sha = stack.pop()
+        if sha in seen:
+            continue
+        seen.add(sha)
+        try:
+            obj = store.repo[sha]
+            obj.check()
+        except Exception as exc:  # any failure is a finding, not a crash
+            problems.append(f"object {sha.decode()}: {exc}")
+            continue
+        if isinstance(obj, Commit):
+            stack.extend([obj.tree, *obj.parents])
+        elif isinstance(obj, Tree):
+            stack.extend(entry.sha for entry in obj.iteritems())
+    return problems

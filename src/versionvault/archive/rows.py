@@ -1,0 +1,129 @@
+"""Rows: the index's records of revisions, events and articles, and how rows become them."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "REVISION_COLUMNS",
+    "ArticleRow",
+    "Event",
+    "Revision",
+    "event_of",
+    "revision_of",
+]
+
+EVENT_COLUMNS = (
+    "article, source, event, commit_sha, after_revision, author, observed, archived, url, note"
+)
+
+
+REVISION_COLUMNS = (
+    "article, source, number, commit_sha, blob, author, editor, author_time, observed, archived, "
+    "title, url, words, words_added, words_removed, kind, headline_changed, note"
+)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One archived revision of an article, as the index knows it."""
+
+    article: str
+    source: str
+    number: int
+    commit: str
+    blob: str
+    author: str
+    editor: str
+    author_time: str
+    observed: str
+    archived: str
+    title: str
+    url: str
+    words: int
+    words_added: int
+    words_removed: int
+    kind: str
+    headline_changed: bool
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the revision as JSON-ready data."""
+        return {
+            "revision": self.number,
+            "commit": self.commit,
+            "article": self.article,
+            "source": self.source,
+            "title": self.title,
+            "url": self.url,
+            "author": self.author,
+            "editor": self.editor or None,
+            "updated": self.author_time,
+            "observed": self.observed,
+            "archived": self.archived,
+            "words": self.words,
+            "words_added": self.words_added,
+            "words_removed": self.words_removed,
+            "kind": self.kind,
+            "headline_changed": self.headline_changed,
+            "note": self.note or None,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to an article without changing its text (e.g. `removed`)."""
+
+    article: str
+    source: str
+    event: str
+    commit: str
+    after_revision: int
+    author: str
+    observed: str
+    archived: str
+    url: str
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the event as JSON-ready data."""
+        return {
+            "event": self.event,
+            "commit": self.commit,
+            "article": self.article,
+            "source": self.source,
+            "after_revision": self.after_revision,
+            "observed": self.observed,
+            "archived": self.archived,
+            "url": self.url,
+            "note": self.note or None,
+        }
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """An article's summary: its latest title and URL and how many revisions it has."""
+
+    id: str
+    source: str
+    title: str
+    url: str
+    revisions: int
+    first_seen: str
+    last_changed: str
+
+
+def revision_of(row: sqlite3.Row) -> Revision:
+    values = dict(row)
+    values["commit"] = values.pop("commit_sha")
+    values["headline_changed"] = bool(values["headline_changed"])
+    return Revision(**{k: values[k] for k in Revision.__dataclass_fields__})
+
+
+def event_of(row: sqlite3.Row) -> Event:
+    values = dict(row)
+    values["commit"] = values.pop("commit_sha")
+    return Event(**values)

@@ -1,0 +1,192 @@
+"""Article commands: init, sources, ingest, import, log, show and diff."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from ..archive import (
+    VaultError,
+    add_source,
+    load_sources,
+    parse_time,
+)
+from ..text import check_slug
+from ..worddiff import render_text
+from .group import archive_home, main, open_vault, push_mirrors, user_errors
+
+
+@main.command()
+@click.pass_context
+@user_errors
+def init(ctx: click.Context) -> None:
+    """Create an empty archive (does nothing if one exists)."""
+    vault = open_vault(ctx, create=True)
+    articles, revisions = vault.index.counts()
+    click.echo(f"archive at {vault.home}: {articles} articles, {revisions} revisions")
+
+
+@main.group()
+def source() -> None:
+    """Manage sources (sources.toml)."""
+
+
+@source.command("add")
+@click.argument("name")
+@click.option("--feed", "feeds", multiple=True, help="An RSS or Atom feed URL.")
+@click.option("--page", "pages", multiple=True, help="An article page URL to watch.")
+@click.option("--domain", "domains", multiple=True, help="A domain whose URLs belong here.")
+@click.option("--rate", type=float, help="At most this many requests a minute per domain.")
+@click.option("--user-agent", help="The User-Agent header to send.")
+@click.option("--selector", help="CSS selector of the article body.")
+@click.option("--furniture", multiple=True, help="A regex for paragraphs to drop (repeatable).")
+@click.option("--quiet-days", type=float, help="Warn when nothing new came for this long.")
+@click.pass_context
+@user_errors
+def source_add(
+    ctx: click.Context,
+    name: str,
+    feeds: tuple[str, ...],
+    pages: tuple[str, ...],
+    domains: tuple[str, ...],
+    furniture: tuple[str, ...],
+    rate: float | None,
+    user_agent: str | None,
+    selector: str | None,
+    quiet_days: float | None,
+) -> None:
+    """Add a source, or add feeds and pages to one (other options replace its settings)."""
+    check_slug(name, "source name")
+    vault = open_vault(ctx)
+    options = {"rate": rate, "user_agent": user_agent, "selector": selector}
+    added = add_source(
+        vault.home / "sources.toml",
+        name,
+        feeds,
+        pages,
+        domains,
+        furniture,
+        quiet_days=quiet_days,
+        **options,
+    )
+    click.echo(f"source {added.name}: {len(added.feeds)} feeds, {len(added.pages)} pages")
+
+
+@source.command("list")
+@click.pass_context
+@user_errors
+def source_list(ctx: click.Context) -> None:
+    """List the sources."""
+    settings = load_sources(archive_home(ctx) / "sources.toml")
+    for item in settings.sources.values():
+        click.echo(
+            f"{item.name}\t{len(item.feeds)} feeds\t{len(item.pages)} pages\t{item.rate:g}/min"
+        )
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--id", "article_id", default="", help="Article id (default: from the file name).")
+@click.option("--source", default="", help="Source name (default: guessed, else 'local').")
+@click.option("--url", default="", help="The article's URL.")
+@click.option("--observed", default="", help="When this text was seen (ISO 8601).")
+@click.option("--note", default="", help="A note for the history.")
+@click.option("--author", default="", help="Who made the change: 'Name <email>'.")
+@click.pass_context
+@user_errors
+def ingest(
+    ctx: click.Context,
+    file: Path,
+    article_id: str,
+    source: str,
+    url: str,
+    observed: str,
+    note: str,
+    author: str,
+) -> None:
+    """Archive FILE (.txt, .md or .html) as a revision."""
+    vault = open_vault(ctx)
+    article = vault.read_file(file, article_id, source, url)
+    moment = parse_time(observed, "--observed") if observed else None
+    result = vault.save_revision(article, moment, note, author)
+    click.echo(result.line())
+    if result.status == "saved":
+        push_mirrors(vault)
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from handle
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_context
+@user_errors
+def import_(ctx: click.Context, file: Path) -> None:
+    """Bulk-import revisions from a JSONL file, one revision a line."""
+    if not file.is_file():
+        raise VaultError(f"{file}: no such file")
+    vault = open_vault(ctx)
+    with file.open("rb") as handle:
+        total = sum(1 for _ in handle)
+    with click.progressbar(
+        length=total, label="importing", file=sys.stderr, hidden=not sys.stderr.isatty()
+    ) as bar:
+        saved, unchanged = vault.import_records(_lines(file), progress=bar.update)
+    click.echo(f"imported {saved} revisions ({unchanged} unchanged)")
+    if saved:
+        push_mirrors(vault)
+
+
+@main.command()
+@click.argument("article_id")
+@click.pass_context
+@user_errors
+def log(ctx: click.Context, article_id: str) -> None:
+    """List an article's revisions: number, date, words +/-, title, note."""
+    for rev in open_vault(ctx).history(article_id):
+        note = f"  — {rev.note}" if rev.note else ""
+        click.echo(
+            f"{rev.number:>4}  {rev.commit[:12]}  {rev.archived[:16].replace('T', ' ')}  "
+            f"+{rev.words_added:<5} -{rev.words_removed:<5} {rev.kind:<12} {rev.title}{note}"
+        )
+
+
+@main.command()
+@click.argument("article_id")
+@click.argument("rev", default="latest")
+@click.pass_context
+@user_errors
+def show(ctx: click.Context, article_id: str, rev: str) -> None:
+    """Print the stored file of a revision (default: the latest)."""
+    vault = open_vault(ctx)
+    click.echo(vault.stored_file(vault.revision(article_id, rev)), nl=False)
+
+
+@main.command()
+@click.argument("article_id")
+@click.argument("old", default="first")
+@click.argument("new", default="latest")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--color/--no-color", default=None, help="Colour the marks (default: on a terminal).")
+@click.pass_context
+@user_errors
+def diff(
+    ctx: click.Context, article_id: str, old: str, new: str, fmt: str, color: bool | None
+) -> None:
+    """Word diff between two revisions (default: the Old Version to the current one)."""
+    result = open_vault(ctx).diff(article_id, old, new)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+        return
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(
+        f"{article_id}: revision {result.old.number} ({result.old.commit[:12]}) → "
+        f"revision {result.new.number} ({result.new.commit[:12]}); {result.words.stats.summary()}"
+    )
+    click.echo(render_text(result.words, color=use_color), nl=False)

@@ -1,0 +1,124 @@
+"""Serving commands: watch, serve and the demo."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from ..archive import (
+    Vault,
+    VaultError,
+    parse_time,
+)
+from .group import archive_home, main, open_vault, user_errors
+
+
+def _print_round(report: Any) -> None:
+    click.echo(report.line())
+    for warning in report.warnings:
+        click.echo(f"warning: {warning.url or warning.source}: {warning.message}", err=True)
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--once", is_flag=True, help="Run one round and exit (for cron).")
+@click.option(
+    "--interval", default=900, show_default=True, type=click.IntRange(min=1), help="Seconds."
+)
+@click.pass_context
+@user_errors
+def watch(ctx: click.Context, urls: tuple[str, ...], once: bool, interval: int) -> None:
+    """Fetch feeds and pages, archive what changed; with URLs, only those."""
+    import asyncio
+
+    from ..watch import Watcher
+
+    for url in urls:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise VaultError(f"not an http(s) URL: {url}")
+    with Watcher(open_vault(ctx)) as watcher:
+        if once:
+            _print_round(watcher.run_once(urls))
+            return
+        try:
+            asyncio.run(watcher.run_forever(interval, _print_round, targets=urls))
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+
+
+def build_demo(home: Path) -> Vault:
+    """Fill an empty archive with the built-in samples; return it."""
+    vault = Vault.init(home)
+    if vault.index.counts()[1]:
+        return vault
+    samples = resources.files("versionvault") / "samples"
+    with resources.as_file(samples) as folder:
+        lines = [
+            line
+            for path in sorted(folder.glob("*.jsonl"))
+            for line in path.read_text("utf-8").splitlines()
+            if line.strip()
+        ]
+        # the histories interleaved in the order they happened, so archive order is time order
+        lines.sort(key=lambda line: parse_time(json.loads(line)["observed"]))
+        vault.import_records(lines)
+        seed = folder / "newschina-xi-putin-talks.txt"
+        vault.save_revision(vault.read_file(seed, source="newschina"))
+    return vault
+
+
+def _serve(vault: Vault, host: str, port: int) -> None:
+    import uvicorn
+
+    from ..web import create_app
+
+    click.echo(f"serving {vault.home} at http://{host}:{port}/ (Ctrl+C stops)")
+    uvicorn.run(create_app(vault), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--watch", "watching", is_flag=True, help="Also watch the sources, in this process.")
+@click.option(
+    "--interval", default=900, show_default=True, type=click.IntRange(min=1), help="Seconds."
+)
+@click.pass_context
+@user_errors
+def serve(ctx: click.Context, host: str, port: int, watching: bool, interval: int) -> None:
+    """Serve the reading site, the feeds and the JSON API (and watch with --watch)."""
+    vault = open_vault(ctx)
+    if not watching:
+        _serve(vault, host, port)
+        return
+    from ..watch import watch_in_background
+
+    halt = watch_in_background(vault, interval, _print_round)
+    try:
+        _serve(vault, host, port)
+    finally:
+        halt()
+
+
+@main.command()
+@click.option("--no-serve", is_flag=True, help="Build the demo archive and exit.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+@user_errors
+def demo(ctx: click.Context, no_serve: bool, host: str, port: int) -> None:
+    """Build an archive from the built-in samples, then serve it."""
+    vault = build_demo(archive_home(ctx))
+    ctx.call_on_close(vault.close)
+    articles, revisions = vault.index.counts()
+    click.echo(f"demo archive at {vault.home}: {articles} articles, {revisions} revisions")
+    if no_serve:
+        click.echo("try: versionvault log github-privacy-statement")
+        click.echo("     versionvault diff github-privacy-statement")
+        return
+    _serve(vault, host, port)
