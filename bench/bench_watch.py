@@ -20,10 +20,9 @@ from typing import Any
 import httpx
 
 from versionvault.article import InvalidArticle, parse_html
-from versionvault.fetch import FetchOptions
 from versionvault.settings import add_source
 from versionvault.vault import Vault
-from versionvault.watch import Watcher, article_id_for
+from versionvault.watch import FetchOptions, Watcher, article_id_for
 
 __all__ = ["main"]
 

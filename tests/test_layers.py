@@ -29,8 +29,8 @@ def test_only_store_and_gitserve_import_dulwich() -> None:
 
 
 def test_only_index_speaks_sql() -> None:
-    users = {p.name for p in _modules() if "sqlite3" in _imports(p)}
-    assert users <= {"index.py", "watch_state.py"}
+    users = {p.relative_to(PACKAGE).as_posix() for p in _modules() if "sqlite3" in _imports(p)}
+    assert users <= {"index.py", "watch/state.py"}
 
 
 def test_pure_modules_do_no_io() -> None:

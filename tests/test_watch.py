@@ -16,13 +16,15 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from versionvault.fetch import FetchOptions, InvalidSelector, css_to_xpath
 from versionvault.settings import add_mirror, add_source, load_sources
 from versionvault.vault import Vault
 from versionvault.watch import (
+    FetchOptions,
+    InvalidSelector,
     RoundReport,
     Watcher,
     article_id_for,
+    css_to_xpath,
     next_check,
     status,
     watch_in_background,

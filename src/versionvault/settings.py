@@ -81,7 +81,7 @@ def _positive(name: str, data: dict[str, Any], key: str, default: float) -> floa
 
 
 def _watch_options(name: str, data: dict[str, Any]) -> dict[str, Any]:
-    from .fetch import InvalidSelector, css_to_xpath
+    from .watch import InvalidSelector, css_to_xpath
 
     selector = str(data.get("selector", ""))
     if selector:
