@@ -20,9 +20,8 @@ from typing import Any
 import httpx
 
 from versionvault.archive import Vault, add_source
-from versionvault.fetch import FetchOptions
 from versionvault.text import InvalidArticle, parse_html
-from versionvault.watch import Watcher, article_id_for
+from versionvault.watch import FetchOptions, Watcher, article_id_for
 
 __all__ = ["main"]
 

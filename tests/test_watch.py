@@ -17,8 +17,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from versionvault.archive import Vault, add_mirror, add_source, load_sources
-from versionvault.fetch import FetchOptions, InvalidSelector, css_to_xpath
+from versionvault.text import InvalidSelector, css_to_xpath
 from versionvault.watch import (
+    FetchOptions,
     RoundReport,
     Watcher,
     article_id_for,

@@ -15,16 +15,14 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from . import __version__
+from .. import __version__
 
 __all__ = [
     "DEFAULT_USER_AGENT",
     "FetchOptions",
     "Fetched",
     "Fetcher",
-    "InvalidSelector",
     "Request",
-    "css_to_xpath",
     "domain_of",
 ]
 
@@ -32,10 +30,6 @@ DEFAULT_USER_AGENT = f"VersionVault/{__version__} (news archive; polite watcher)
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-class InvalidSelector(ValueError):
-    """A CSS selector that is not valid CSS."""
 
 
 @dataclass(frozen=True)
@@ -306,13 +300,3 @@ class _TooLarge(Exception):
 class _Refusal:
     reason: str
     blocked: bool
-
-
-def css_to_xpath(selector: str) -> str:
-    """Translate a CSS selector to XPath; raise InvalidSelector if it is not valid CSS."""
-    from cssselect import GenericTranslator, SelectorError
-
-    try:
-        return str(GenericTranslator().css_to_xpath(selector))
-    except SelectorError as exc:
-        raise InvalidSelector(f"invalid CSS selector {selector!r}: {exc}") from None

@@ -6,15 +6,15 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .archive import Index
+from ..archive import Index
 
 __all__ = ["FeedState", "WatchState", "WatchedPage"]
 
 # -- watch state ---------------------------------------------------------------------------
 # What the watcher needs to resume after a restart: pages and their schedule, the keys (URLs,
 # feed entry ids) that name them, conditional-request validators, feed membership, per-source
-# bookkeeping, warnings and rounds. Unlike the tables above this is not derived from git, so
-# `rebuild` keeps it.
+# bookkeeping, warnings and rounds. Unlike the index's own tables this is not derived from git,
+# so `rebuild` keeps it.
 
 _WATCH_SCHEMA = """
 CREATE TABLE IF NOT EXISTS watch_pages (
