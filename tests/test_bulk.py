@@ -12,9 +12,9 @@ import pytest
 
 from versionvault.article import make_article
 from versionvault.bulk import Worker
+from versionvault.diff import count_words
 from versionvault.index import Index
 from versionvault.vault import ImportStopped, Vault
-from versionvault.worddiff import count_words
 
 from .conftest import git
 

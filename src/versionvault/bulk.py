@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from .article import Article, InvalidArticle, content_key, make_article
+from .diff import Stats, compare
 from .store import Identity, InvalidIdentity
-from .worddiff import Stats, compare
 
 __all__ = [
     "MAX_INPUT_BYTES",

@@ -15,11 +15,11 @@ import click
 
 from .article import InvalidArticle, check_slug
 from .bulk import parse_time
+from .diff import render_text
 from .editors import EditorError, add_editor, load_editors, revoke_editor
 from .settings import add_mirror, add_source, load_sources
 from .store import StoreError
 from .vault import Vault, VaultError, default_home
-from .worddiff import render_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from .article import Article, InvalidArticle, parse_article
+from .diff import count_words
 from .store import CommitRecord, Store, StoreError
-from .worddiff import count_words
 
 __all__ = [
     "ArticleRow",

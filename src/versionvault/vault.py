@@ -39,6 +39,7 @@ from .bulk import (
     parse_lines,
     record_of,
 )
+from .diff import WordDiff, compare, count_words
 from .index import ArticleRow, Event, Index, Known, Revision
 from .settings import SourceSettings, load_sources, sample_sources_text
 from .store import (
@@ -51,7 +52,6 @@ from .store import (
     StoreError,
     Transaction,
 )
-from .worddiff import WordDiff, compare, count_words
 
 __all__ = [
     "EVENTS",

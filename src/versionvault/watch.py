@@ -20,12 +20,12 @@ import feedparser
 import httpx
 
 from .article import Article, InvalidArticle, make_article, parse_html, slugify
+from .diff import count_words
 from .fetch import Fetched, Fetcher, FetchOptions, InvalidSelector, Request, css_to_xpath
-from .watch_state import FeedState, WatchedPage, WatchState
 from .settings import Source, SourceSettings
 from .store import StoreError
 from .vault import Vault, VaultError
-from .worddiff import count_words
+from .watch_state import FeedState, WatchedPage, WatchState
 
 __all__ = [
     "SHRINK_LIMIT",

@@ -9,9 +9,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..diff import Block, Op
 from ..index import ArticleRow, Revision
 from ..vault import Diff
-from ..worddiff import Block, Op
 from . import params
 from .caching import is_full_sha
 from .site import Site
