@@ -1,4 +1,4 @@
-"""Benchmark of worddiff.compare against git's word diff and difflib; run by hand."""
+"""Benchmark of diff.compare against git's word diff and difflib; run by hand."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from versionvault.worddiff import compare, tokenize
+from versionvault.diff import compare, tokenize
 
 __all__ = ["main"]
 

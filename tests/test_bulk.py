@@ -12,8 +12,8 @@ import pytest
 
 from versionvault.archive import ImportStopped, Index, Vault
 from versionvault.archive.importer import Worker
+from versionvault.diff import count_words
 from versionvault.text import make_article
-from versionvault.worddiff import count_words
 
 from .conftest import git
 

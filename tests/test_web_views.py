@@ -8,11 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from versionvault.archive import Revision
+from versionvault.diff import compare
 from versionvault.web.articles import snippet
 from versionvault.web.caching import Freshness, is_full_sha
 from versionvault.web.diffs import Fold, Para, body_items, pieces
 from versionvault.web.timeline import build_timeline
-from versionvault.worddiff import compare
 
 MOVING = "Fourth is moving somewhere else now."
 OLD = "\n\n".join(["First paragraph here.", "Two.", "Three.", MOVING, "Five.", "Six."]) + "\n"

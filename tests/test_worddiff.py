@@ -9,16 +9,33 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from versionvault import worddiff
-from versionvault.worddiff import (
+from versionvault.diff import (
     Block,
     Op,
     Stats,
     compare,
+    count_words,
     diff_body,
     diff_words,
     render_text,
     tokenize,
+)
+from versionvault.diff.core import (
+    _align,
+    _diff_chunks,
+    _diff_small,
+    _diff_text,
+    _diff_tokens,
+    _seq_diff,
+)
+from versionvault.diff.tokens import (
+    _ASCII_TOKEN,
+    _ASCII_WORDS,
+    _COMPLEX,
+    _SIMPLE_TOKEN,
+    _TOKEN,
+    _WORDS,
+    _plain_ascii,
 )
 
 # ---------------------------------------------------------------- helpers and strategies
@@ -183,18 +200,18 @@ def test_tokens_concatenate_to_the_text(text: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=0x2E7F, codec="utf-8")))
 @settings(max_examples=300, deadline=None)
 def test_fast_tokenizer_agrees_with_the_unicode_one(text: str) -> None:
-    if worddiff._COMPLEX.search(text) is None:
-        assert worddiff._SIMPLE_TOKEN.findall(text) == worddiff._TOKEN.findall(text)
-        assert worddiff.count_words(text) == len(worddiff._WORDS.findall(text))
+    if _COMPLEX.search(text) is None:
+        assert _SIMPLE_TOKEN.findall(text) == _TOKEN.findall(text)
+        assert count_words(text) == len(_WORDS.findall(text))
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | _texts)
 @settings(max_examples=300, deadline=None)
 def test_ascii_tokenizer_agrees_with_the_unicode_one(text: str) -> None:
-    if worddiff._plain_ascii(text):
-        assert worddiff._ASCII_TOKEN.findall(text) == worddiff._TOKEN.findall(text)
-        assert len(worddiff._ASCII_WORDS.findall(text)) == len(worddiff._WORDS.findall(text))
-    assert tokenize(text) == worddiff._TOKEN.findall(text)
+    if _plain_ascii(text):
+        assert _ASCII_TOKEN.findall(text) == _TOKEN.findall(text)
+        assert len(_ASCII_WORDS.findall(text)) == len(_WORDS.findall(text))
+    assert tokenize(text) == _TOKEN.findall(text)
 
 
 # ---------------------------------------------------------------- the contract
@@ -263,10 +280,10 @@ def test_compare_contract(
 def test_coarse_fallbacks_keep_the_contract(pair: tuple[str, str]) -> None:
     """The sentence-level and paragraph-level fallbacks used past the cost cap."""
     old, new = pair
-    ops = worddiff._diff_chunks(old, new)
+    ops = _diff_chunks(old, new)
     assert (_old(ops), _new(ops)) == (old, new)
     pieces_a, pieces_b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    aligned = worddiff._align(pieces_a, pieces_b, worddiff._diff_small, worddiff._diff_text)
+    aligned = _align(pieces_a, pieces_b, _diff_small, _diff_text)
     assert aligned is not None
     assert (_old(aligned), _new(aligned)) == (old, new)
 
@@ -291,7 +308,7 @@ def test_contract_holds_past_the_cost_cap() -> None:
 def test_core_token_diff_is_minimal(pair: tuple[str, str]) -> None:
     """Before semantic cleanup the token diff changes exactly len(a) + len(b) - 2 LCS tokens."""
     ta, tb = tokenize(pair[0]), tokenize(pair[1])
-    ops = worddiff._diff_tokens(ta, tb, cleanup=False)
+    ops = _diff_tokens(ta, tb, cleanup=False)
     assert ops is not None
     changed = sum(len(tokenize(text)) for op, text in ops if op != "=")
     assert changed == len(ta) + len(tb) - 2 * _lcs(ta, tb)
@@ -301,7 +318,7 @@ def test_core_token_diff_is_minimal(pair: tuple[str, str]) -> None:
 @settings(max_examples=300, deadline=None)
 def test_sequence_diff_is_minimal(a: list[int], b: list[int]) -> None:
     sa, sb = [str(x) for x in a], [f"{y}" for y in b]
-    runs = worddiff._seq_diff(sa, sb)
+    runs = _seq_diff(sa, sb)
     assert runs is not None
     assert sum(n for op, n in runs if op == 0) == _lcs(sa, sb)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
 
+from ..diff import count_words
 from ..text import Article, InvalidArticle, parse_article
-from ..worddiff import count_words
 from .commits import InvalidIdentity
 from .errors import ImportStopped
 from .index import Index, Known

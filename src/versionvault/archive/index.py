@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..diff import count_words
 from ..text import Article, InvalidArticle, parse_article
-from ..worddiff import count_words
 from .commits import CommitRecord, StoreError
 from .rows import EVENT_COLUMNS, REVISION_COLUMNS, Event, Revision, event_of, revision_of
 from .store import Store

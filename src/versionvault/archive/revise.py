@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ..diff import Stats, compare
 from ..text import (
     Article,
     InvalidArticle,
@@ -16,7 +17,6 @@ from ..text import (
     make_article,
     normalize_line,
 )
-from ..worddiff import Stats, compare
 from .commits import Identity, NewCommit
 
 __all__ = [

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..diff import WordDiff, compare
 from ..text import Article, InvalidArticle, parse_article, same_content
-from ..worddiff import WordDiff, compare
 from . import search
 from .commits import Identity, InvalidIdentity, StoreError
 from .errors import ArticleNotFound, RevisionNotFound, StaleRevision, VaultError

@@ -15,8 +15,8 @@ from ..archive import (
     load_sources,
     parse_time,
 )
+from ..diff import render_text
 from ..text import check_slug
-from ..worddiff import render_text
 from .group import archive_home, main, open_vault, push_mirrors, user_errors
 
 

@@ -11,8 +11,8 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from ..archive import Source, SourceSettings, StoreError, Vault, VaultError
+from ..diff import count_words
 from ..text import InvalidArticle, InvalidSelector
-from ..worddiff import count_words
 from .fetch import Fetched
 from .pages import NotHtml, extract, looks_like_feed
 from .registry import Registry, normalize_url

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..archive import ArticleRow, Diff, Revision
-from ..worddiff import Block, Op
+from ..diff import Block, Op
 from . import params
 from .caching import is_full_sha
 from .site import Site

@@ -1,0 +1,23 @@
+"""Word-level diffs of article revisions: tokens, minimal diffs, moved paragraphs and stats."""
+
+from __future__ import annotations
+
+from .body import diff_body
+from .core import Op, diff_words
+from .paragraphs import Block
+from .render import render_text
+from .stats import Stats, WordDiff, compare
+from .tokens import count_words, tokenize
+
+__all__ = [
+    "Block",
+    "Op",
+    "Stats",
+    "WordDiff",
+    "compare",
+    "count_words",
+    "diff_body",
+    "diff_words",
+    "render_text",
+    "tokenize",
+]

@@ -1,0 +1,200 @@
+"""Comparing revisions: the diff of header fields and body, with word stats and a kind."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .body import diff_body
+from .core import _TYPOGRAPHY, Op, diff_words
+from .paragraphs import Block
+from .tokens import count_words
+
+__all__ = ["Stats", "WordDiff", "compare"]
+
+_DASHES = re.compile(r"-+")
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Word and paragraph counts of a diff's body; see `compare` for the definitions."""
+
+    words_added: int
+    words_removed: int
+    words_changed: int
+    paragraphs_changed: int
+    paragraphs_moved: int
+    percent_changed: float
+    headline_changed: bool
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the stats as JSON-ready data."""
+        return {
+            "words_added": self.words_added,
+            "words_removed": self.words_removed,
+            "words_changed": self.words_changed,
+            "paragraphs_changed": self.paragraphs_changed,
+            "paragraphs_moved": self.paragraphs_moved,
+            "percent_changed": self.percent_changed,
+            "headline_changed": self.headline_changed,
+        }
+
+    def summary(self, kind: str | None = None) -> str:
+        """Return a one-line summary such as ``+12 \u22123 words; headline changed``.
+
+        Given the diff's kind, a typography or whitespace change says so.
+        """
+        words = self.words_added or self.words_removed
+        parts = [
+            f"+{self.words_added} \u2212{self.words_removed} words" if words else "no word changes"
+        ]
+        if self.paragraphs_moved:
+            s = "" if self.paragraphs_moved == 1 else "s"
+            parts.append(f"{self.paragraphs_moved} paragraph{s} moved")
+        if self.headline_changed:
+            parts.append("headline changed")
+        if kind in ("typography", "whitespace"):
+            parts.append(kind)
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class WordDiff:
+    """The diff of two revisions: header fields, body blocks, stats and kind."""
+
+    fields: dict[str, tuple[Op, ...]]
+    body: tuple[Block, ...]
+    stats: Stats
+    kind: str
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the diff document's stats, kind, fields and body as JSON-ready data."""
+        return {
+            "stats": self.stats.as_dict(),
+            "kind": self.kind,
+            "fields": {name: [[op, text] for op, text in ops] for name, ops in self.fields.items()},
+            "body": [block.as_dict() for block in self.body],
+        }
+
+    def summary(self) -> str:
+        """Return a one-line summary of the diff (``no changes`` for identical revisions)."""
+        changed = any(block.type != "equal" for block in self.body) or any(
+            op != "=" for ops in self.fields.values() for op, _ in ops
+        )
+        return self.stats.summary(self.kind) if changed else "no changes"
+
+
+def _sides(ops: Iterable[Op]) -> tuple[str, str]:
+    old = "".join(text for op, text in ops if op != "+")
+    new = "".join(text for op, text in ops if op != "-")
+    return old, new
+
+
+def _word_edits(ops: tuple[Op, ...]) -> tuple[int, int, int]:
+    """Return words added, removed, and replaced (the smaller side of each -/+ pair)."""
+    added = removed = changed = 0
+    last_op, last_words = "=", 0
+    for op, text in ops:
+        if op == "=":
+            last_op = "="
+            continue
+        words = count_words(text)
+        if op == "+":
+            added += words
+        else:
+            removed += words
+        if last_op not in ("=", op):
+            changed += min(words, last_words)
+            last_op = "="
+        else:
+            last_op, last_words = op, words
+    return added, removed, changed
+
+
+def _no_space(text: str) -> str:
+    return "".join(text.split())
+
+
+def _typography(text: str) -> str:
+    return _DASHES.sub("-", _no_space(text.translate(_TYPOGRAPHY)))
+
+
+def _kind(
+    changes: list[tuple[str, str]], moved: int, headline: bool, edited: int, percent: float
+) -> str:
+    if not moved and all(_no_space(a) == _no_space(b) for a, b in changes):
+        return "whitespace"
+    if not moved and all(_typography(a) == _typography(b) for a, b in changes):
+        return "typography"
+    if not moved and not headline and (edited <= 3 or percent < 2.0):
+        return "minor"
+    return "substantive"
+
+
+def compare(
+    old_fields: Mapping[str, str],
+    old_body: str,
+    new_fields: Mapping[str, str],
+    new_body: str,
+    old_words: int | None = None,
+) -> WordDiff:
+    """Return the diff of two revisions (header fields and body) with stats and kind.
+
+    `old_words` may give `count_words(old_body)` when it is known already.
+
+    Stats count body words (word tokens: words and CJK characters). ``words_changed`` is the
+    number of replaced words: for each deletion next to an insertion, the smaller word count.
+    ``percent_changed`` is the edited words (added + removed - changed) as a share of the old
+    body's words, at most 100 (100 when the old body is empty and words were added).
+    ``paragraphs_changed`` counts ``change`` blocks; ``paragraphs_moved`` counts moves.
+
+    The kind is ``whitespace`` when the changed parts of the body and fields differ only in
+    whitespace (also for identical revisions), ``typography`` when they differ only in quotes,
+    apostrophes, dashes, ellipses and spacing, ``minor`` when the title is unchanged, nothing
+    moved and at most 3 words were edited (body and other fields) or under 2 % of the body's
+    words, else ``substantive``.
+    """
+    names = dict.fromkeys([*old_fields, *new_fields])
+    fields = {
+        name: tuple(diff_words(old_fields.get(name, ""), new_fields.get(name, "")))
+        for name in names
+    }
+    body = tuple(diff_body(old_body, new_body))
+    added = removed = changed = 0
+    changes: list[tuple[str, str]] = []
+    for block in body:
+        if block.type == "equal":
+            continue
+        if block.type != "moved-out":
+            a, r, c = _word_edits(block.ops)
+            added, removed, changed = added + a, removed + r, changed + c
+        if block.type == "change":
+            changes.append(_sides(block.ops))
+    moved = sum(1 for block in body if block.type == "moved-in")
+    if old_words is None:
+        old_words = count_words(old_body)
+    edited = added + removed - changed
+    if old_words:
+        percent = round(min(100.0, 100.0 * edited / old_words), 1)
+    else:
+        percent = 100.0 if edited else 0.0
+    headline = old_fields.get("title", "") != new_fields.get("title", "")
+    stats = Stats(
+        words_added=added,
+        words_removed=removed,
+        words_changed=changed,
+        paragraphs_changed=sum(1 for block in body if block.type == "change"),
+        paragraphs_moved=moved,
+        percent_changed=percent,
+        headline_changed=headline,
+    )
+    field_edits = 0
+    for name, ops in fields.items():
+        if any(op != "=" for op, _ in ops):
+            changes.append(_sides(ops))
+            if name != "title":
+                a, r, c = _word_edits(ops)
+                field_edits += a + r - c
+    kind = _kind(changes, moved, headline, edited + field_edits, percent)
+    return WordDiff(fields=fields, body=body, stats=stats, kind=kind)
