@@ -1,0 +1,147 @@
+"""Benchmark of article extraction on tests/extract_corpus: VersionVault against bare trafilatura.
+
+    python bench/bench_extract.py [--corpus DIR]
+
+Every page NAME.html is extracted by (a) VersionVault's `parse_html` (bytes decoded as the page's
+declared charset, UTF-8 without one; InvalidArticle counts as empty text) and (b) bare
+`trafilatura.extract(page_bytes, include_tables=True)`, which decodes the bytes itself. Each body
+is scored against NAME.expected.json with `score`: precision, recall and F1 of word 4-gram
+shingles. A page is a wrong pattern when F1 < 0.9, or, for (a) only, when its title or byline
+differs from the expected one; a page expected to be refused is right only when nothing is kept.
+Run by hand; it prints figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import trafilatura
+
+from versionvault.article import InvalidArticle, normalize_line, parse_html, slugify
+
+__all__ = ["main", "score"]
+
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "extract_corpus"
+SHINGLE = 4
+GOOD_F1 = 0.9
+_MARKUP = str.maketrans(dict.fromkeys("#|->", " "))
+_CJK = re.compile(r"([\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _words(text: str) -> list[str]:
+    """Lowercased whitespace-separated words, markup characters dropped, CJK one per character."""
+    return _CJK.sub(r" \1 ", text.lower().translate(_MARKUP)).split()
+
+
+def _shingles(text: str) -> Counter[tuple[str, ...]]:
+    words = _words(text)
+    if 0 < len(words) < SHINGLE:
+        return Counter([tuple(words)])
+    return Counter(tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
+
+
+def score(expected: str, got: str) -> tuple[float, float, float]:
+    """Return (precision, recall, F1) of `got`'s word 4-gram shingles against `expected`'s.
+
+    Shingles are counted as a multiset, so repeated text must be repeated to match. Two empty
+    texts score 1.0 on all three; an empty text against a non-empty one scores 0.0.
+    """
+    want, have = _shingles(expected), _shingles(got)
+    if not want or not have:
+        return (1.0, 1.0, 1.0) if not want and not have else (0.0, 0.0, 0.0)
+    common = sum((want & have).values())
+    precision, recall = common / sum(have.values()), common / sum(want.values())
+    f1 = 2 * precision * recall / (precision + recall) if common else 0.0
+    return precision, recall, f1
+
+
+def declared_charset(page: bytes) -> str:
+    """Return the charset a page declares in a <meta> tag near its top, else 'utf-8'."""
+    found = _CHARSET.search(page[:4096])
+    return found.group(1).decode("ascii") if found else "utf-8"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One page's scores for both extractors and whether (a) got its header right."""
+
+    name: str
+    ours: tuple[float, float, float]
+    title_ok: bool
+    byline_ok: bool
+    bare: tuple[float, float, float]
+
+    def ours_wrong(self) -> bool:
+        """Return True if VersionVault's extraction of this page counts as a wrong pattern."""
+        return self.ours[2] < GOOD_F1 or not (self.title_ok and self.byline_ok)
+
+    def bare_wrong(self) -> bool:
+        """Return True if bare trafilatura's extraction of this page counts as a wrong pattern."""
+        return self.bare[2] < GOOD_F1
+
+
+def measure(page: Path) -> Row:
+    """Extract one corpus page both ways and score it against its expected file."""
+    name = page.name.removesuffix(".html")
+    expected = json.loads(page.with_name(f"{name}.expected.json").read_text(encoding="utf-8"))
+    data = page.read_bytes()
+    html = data.decode(declared_charset(data), errors="replace")
+    try:
+        article = parse_html(html, slugify(name), "corpus", f"https://corpus.example/{name}")
+        body, title, byline = article.body, article.title, article.byline
+    except InvalidArticle:
+        body = title = byline = ""
+    refuse = bool(expected.get("refuse"))
+    title_ok = refuse or normalize_line(expected["title"]) == title
+    byline_ok = refuse or normalize_line(expected["byline"]) == byline
+    bare = trafilatura.extract(data, include_tables=True) or ""
+    return Row(
+        name, score(expected["body"], body), title_ok, byline_ok, score(expected["body"], bare)
+    )
+
+
+def _mean(values: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    count = max(len(values), 1)
+    p, r, f = (sum(v[i] for v in values) / count for i in range(3))
+    return p, r, f
+
+
+def _figures(values: tuple[float, float, float]) -> str:
+    return "  ".join(f"{v:5.2f}" for v in values)
+
+
+def report(rows: list[Row]) -> str:
+    """Return the printed table: one row per page, then the means and wrong-pattern counts."""
+    lines = [
+        f"{'page':<20} {'(a) P':>5}  {'R':>5}  {'F1':>5}  title byline | {'(b) P':>5}  "
+        f"{'R':>5}  {'F1':>5}"
+    ]
+    for row in rows:
+        marks = f"{'ok' if row.title_ok else 'BAD':>5} {'ok' if row.byline_ok else 'BAD':>6}"
+        lines.append(f"{row.name:<20} {_figures(row.ours)}  {marks} | {_figures(row.bare)}")
+    ours, bare = _mean([r.ours for r in rows]), _mean([r.bare for r in rows])
+    lines.append(f"{'mean':<20} {_figures(ours)}  {'':12} | {_figures(bare)}")
+    wrong_ours = sum(r.ours_wrong() for r in rows)
+    wrong_bare = sum(r.bare_wrong() for r in rows)
+    counts = f"(a) VersionVault {wrong_ours}, (b) trafilatura {wrong_bare}"
+    lines.append(f"patterns wrong of {len(rows)}: {counts}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the benchmark over the corpus and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of NAME.html pages")
+    args = parser.parse_args()
+    pages = sorted(args.corpus.glob("*.html"))
+    print(report([measure(page) for page in pages]))
+
+
+if __name__ == "__main__":
+    main()
