@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
-
 from versionvault.article import InvalidArticle, normalize_line, parse_html, slugify
 
 __all__ = ["main", "score"]

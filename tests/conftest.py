@@ -15,6 +15,13 @@ from versionvault.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[1] / "src" / "versionvault" / "samples"
 SEED = SAMPLES / "newschina-xi-putin-talks.txt"
+NEWSROOM = SAMPLES / "newsroom.jsonl"
+
+
+def newsroom_lines(article_id: str = "") -> list[str]:
+    """Return the demo newsroom's JSONL lines, of one article if `article_id` is given."""
+    lines = NEWSROOM.read_text("utf-8").splitlines()
+    return [line for line in lines if not article_id or f'"id": "{article_id}"' in line]
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ import pytest
 
 from versionvault.archive import Vault, parse_time
 
-from .conftest import SAMPLES, SEED, git, run_cli, run_process
+from .conftest import NEWSROOM, SEED, git, newsroom_lines, run_cli, run_process
+
+LIFEBOAT = "skerrow-lifeboat-rescue"
 
 
 def _snapshot(home: Path) -> tuple[str, bytes]:
@@ -49,38 +51,37 @@ def test_ingest_markdown_and_html(home: Path, tmp_path: Path) -> None:
 
 
 def test_import_log_diff(home: Path) -> None:
-    sample = SAMPLES / "github-privacy-statement.jsonl"
-    result = run_cli(home, "import", str(sample))
+    result = run_cli(home, "import", str(NEWSROOM))
     assert result.exit_code == 0, result.output
-    assert "imported 11 revisions" in result.output
-    log = run_cli(home, "log", "github-privacy-statement").output.splitlines()
-    assert len(log) == 11
+    assert "imported 28 revisions" in result.output
+    log = run_cli(home, "log", LIFEBOAT).output.splitlines()
+    assert len(log) == 5
     assert log[0].split()[0] == "1"
-    diff = run_cli(home, "diff", "github-privacy-statement", "1", "2", "--format", "json")
+    diff = run_cli(home, "diff", LIFEBOAT, "1", "2", "--format", "json")
     document = json.loads(diff.output)
     assert document["from"]["revision"] == 1 and document["to"]["revision"] == 2
     assert {"stats", "kind", "fields", "body"} <= document.keys()
-    text = run_cli(home, "diff", "github-privacy-statement", "--no-color")
+    text = run_cli(home, "diff", LIFEBOAT, "--no-color")
     assert text.exit_code == 0
-    assert "revision 1" in text.output and "revision 11" in text.output
+    assert "revision 1" in text.output and "revision 5" in text.output
     assert "[-" in text.output or "{+" in text.output
     with Vault.open(home) as vault:
         assert vault.verify() == []
 
 
 def test_import_stops_at_a_bad_line_and_keeps_what_came_before(home: Path, tmp_path: Path) -> None:
-    lines = (SAMPLES / "github-privacy-statement.jsonl").read_text().splitlines()
+    lines = newsroom_lines(LIFEBOAT)
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join([*lines[:3], '{"id": "x", "source": ', *lines[3:]]) + "\n")
     result = run_process(home, "import", str(bad))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: line 4: not valid JSON")
     assert "3 revisions before it were saved" in result.stderr
-    assert len(run_cli(home, "log", "github-privacy-statement").output.splitlines()) == 3
+    assert len(run_cli(home, "log", LIFEBOAT).output.splitlines()) == 3
 
 
 def test_import_stops_at_a_line_that_is_not_utf8(home: Path, tmp_path: Path) -> None:
-    lines = (SAMPLES / "github-privacy-statement.jsonl").read_bytes().splitlines()
+    lines = [line.encode() for line in newsroom_lines(LIFEBOAT)]
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b"\n".join([*lines[:2], '{"id": "caf\u00e9"}'.encode("latin-1"), *lines[2:]]))
     result = run_process(home, "import", str(bad))
@@ -88,7 +89,7 @@ def test_import_stops_at_a_line_that_is_not_utf8(home: Path, tmp_path: Path) -> 
     assert result.stderr.strip() == (
         "error: line 3: not UTF-8 text; the 2 revisions before it were saved"
     )
-    assert len(run_cli(home, "log", "github-privacy-statement").output.splitlines()) == 2
+    assert len(run_cli(home, "log", LIFEBOAT).output.splitlines()) == 2
 
 
 @pytest.mark.parametrize(
@@ -160,7 +161,7 @@ def test_commands_without_an_archive_say_so(tmp_path: Path) -> None:
 
 def test_export_bundle_clones_and_jsonl_round_trips(home: Path, tmp_path: Path) -> None:
     run_cli(home, "ingest", str(SEED))
-    run_cli(home, "import", str(SAMPLES / "github-community-guidelines.jsonl"))
+    run_cli(home, "import", str(NEWSROOM))
     bundle, jsonl = tmp_path / "a.bundle", tmp_path / "a.jsonl"
     assert run_cli(home, "export", "--bundle", str(bundle), "--jsonl", str(jsonl)).exit_code == 0
     clone = tmp_path / "clone"
@@ -183,11 +184,10 @@ def test_demo_builds_the_sample_archive(tmp_path: Path) -> None:
     result = run_cli(home, "demo", "--no-serve")
     assert result.exit_code == 0, result.output
     with Vault.open(home) as vault:
-        # three of the 24 sample revisions only fix blank lines and trailing spaces, which
-        # the archive's normalisation already removes: they are "unchanged", not revisions
-        assert vault.index.counts() == (3, 33)
+        assert vault.index.counts() == (8, 29)
         assert vault.verify() == []
-        assert len(vault.history("github-community-guidelines")) == 21
+        assert len(vault.history(LIFEBOAT)) == 5
+        assert [e.event for e in vault.events("harbour-lights-festival-lineup")] == ["removed"]
         observed = [parse_time(r.observed) for _, r in vault.recent(limit=100)]
         assert observed == sorted(observed, reverse=True)
     git("--git-dir", str(home / "articles.git"), "fsck", "--strict")

@@ -14,7 +14,7 @@ from versionvault.gitserve import READ_ONLY_MESSAGE, _full_clone
 from versionvault.text import make_article
 from versionvault.web import create_app
 
-from .conftest import SAMPLES, git
+from .conftest import git, newsroom_lines
 from .serving import serve
 
 
@@ -27,13 +27,13 @@ def _main(home: Path) -> str:
 
 
 def test_clone_fetch_and_refused_push(vault: Vault, home: Path, tmp_path: Path) -> None:
-    vault.import_records((SAMPLES / "github-privacy-statement.jsonl").read_text().splitlines())
+    vault.import_records(newsroom_lines())
     clone = tmp_path / "clone"
     with serve(_app(vault)) as base:
         git("clone", "-q", f"{base}/archive.git", str(clone))
         assert git("rev-parse", "HEAD", cwd=clone).strip() == _main(home)
         git("fsck", "--strict", cwd=clone)
-        assert (clone / "github-site-policy" / "github-privacy-statement.md").is_file()
+        assert (clone / "harbour-courier" / "skerrow-lifeboat-rescue.md").is_file()
 
         for n in range(2):
             article = make_article(id="new-story", source="paper", title="New", body=f"Text {n}.")
@@ -70,10 +70,10 @@ def test_only_smart_http_is_served(vault: Vault) -> None:
 def test_full_clones_reuse_stored_packs_through_gc_reverts_and_loose_objects(
     vault: Vault, home: Path, tmp_path: Path
 ) -> None:
-    lines = (SAMPLES / "github-privacy-statement.jsonl").read_text().splitlines()
-    vault.import_records(lines[:6])
+    lines = newsroom_lines()
+    vault.import_records(lines[:12])
     git("--git-dir", str(home / "articles.git"), "repack", "-a", "-d", "-f", "-q")
-    vault.import_records(lines[6:] + lines[:1])  # the revert's blob is in both packs
+    vault.import_records(lines[12:] + lines[:1])  # the revert's blob is in both packs
     for n in range(2):  # loose objects
         vault.save_revision(make_article(id="loose", source="paper", title="T", body=f"Text {n}."))
     packs = list((home / "articles.git" / "objects" / "pack").glob("*.pack"))

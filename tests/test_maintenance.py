@@ -8,7 +8,7 @@ from pathlib import Path
 
 from versionvault.archive import RevokedToken, UnknownToken, authenticate
 
-from .conftest import SAMPLES, git, run_cli, run_process
+from .conftest import NEWSROOM, SAMPLES, git, run_cli, run_process
 
 
 def test_editor_tokens_are_stored_hashed_and_can_be_revoked(home: Path) -> None:
@@ -43,7 +43,7 @@ def test_editor_tokens_are_stored_hashed_and_can_be_revoked(home: Path) -> None:
 
 
 def test_mirror_push_to_a_bare_repository(home: Path, tmp_path: Path) -> None:
-    run_cli(home, "import", str(SAMPLES / "github-privacy-statement.jsonl"))
+    run_cli(home, "import", str(NEWSROOM))
     mirror = tmp_path / "mirror.git"
     git("init", "-q", "--bare", str(mirror))
     result = run_cli(home, "mirror", "push", str(mirror))
@@ -53,14 +53,14 @@ def test_mirror_push_to_a_bare_repository(home: Path, tmp_path: Path) -> None:
     git("--git-dir", str(mirror), "fsck", "--strict")
     run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))
     assert run_cli(home, "mirror", "push", str(mirror)).exit_code == 0
-    assert git("--git-dir", str(mirror), "rev-list", "--count", "main").strip() == "12"
+    assert git("--git-dir", str(mirror), "rev-list", "--count", "main").strip() == "29"
     nowhere = run_process(home, "mirror", "push", str(tmp_path / "missing.git"))
     assert nowhere.returncode == 1
     assert len(nowhere.stderr.strip().splitlines()) == 1
 
 
 def test_gc_repacks_smaller_and_keeps_everything(home: Path) -> None:
-    run_cli(home, "import", str(SAMPLES / "github-community-guidelines.jsonl"))
+    run_cli(home, "import", str(NEWSROOM))
     run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))
     before = git("--git-dir", str(home / "articles.git"), "rev-parse", "main")
     result = run_cli(home, "gc")
@@ -81,7 +81,7 @@ def test_configured_mirrors_are_pushed_after_each_write(home: Path, tmp_path: Pa
     assert run_cli(home, "mirror", "list").output.strip() == str(mirror)
     assert run_cli(home, "source", "add", "paper").exit_code == 0
     assert run_cli(home, "mirror", "list").output.strip() == str(mirror)
-    run_cli(home, "import", str(SAMPLES / "github-privacy-statement.jsonl"))
+    run_cli(home, "import", str(NEWSROOM))
     main = git("--git-dir", str(home / "articles.git"), "rev-parse", "main")
     assert git("--git-dir", str(mirror), "rev-parse", "main") == main
     run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))

@@ -19,7 +19,7 @@ from versionvault.web import Settings, create_app
 from versionvault.web.app import CONTENT_SECURITY_POLICY
 from versionvault.web.site import template_folder
 
-from .conftest import SAMPLES
+from .conftest import newsroom_lines
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 PARAGRAPHS = [
@@ -562,12 +562,12 @@ def test_static_files(client: TestClient) -> None:
 
 
 def test_demo_sample_pages(vault: Vault) -> None:
-    vault.import_records((SAMPLES / "github-privacy-statement.jsonl").read_text().splitlines())
+    vault.import_records(newsroom_lines())
     with TestClient(create_app(vault)) as client:
-        page = _get(client, "/articles/github-privacy-statement/diff?from=1&to=4").context["page"]
-        assert page.changes >= 1 and page.folded > 10
+        page = _get(client, "/articles/harbour-board-budget-2026/diff?from=2&to=3").context["page"]
+        assert page.changes >= 1 and page.folded >= 1
         assert any(piece.folded for item in page.items for piece in getattr(item, "pieces", ()))
-        _get(client, "/articles/github-privacy-statement/diff?view=split&context=all")
+        _get(client, "/articles/skerrow-lifeboat-rescue/diff?view=split&context=all")
 
 
 def test_serve_and_demo_commands_run_the_site(

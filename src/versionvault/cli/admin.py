@@ -154,4 +154,4 @@ def gc(ctx: click.Context) -> None:
     before = repo_size(vault.store)
     repack(vault.store)
     after = repo_size(vault.store)
-    click.echo(f"repacked: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+    click.echo(f"repacked: {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB")

@@ -58,15 +58,11 @@ def build_demo(home: Path) -> Vault:
         return vault
     samples = resources.files("versionvault") / "samples"
     with resources.as_file(samples) as folder:
-        lines = [
-            line
-            for path in sorted(folder.glob("*.jsonl"))
-            for line in path.read_text("utf-8").splitlines()
-            if line.strip()
-        ]
-        # the histories interleaved in the order they happened, so archive order is time order
-        lines.sort(key=lambda line: parse_time(json.loads(line)["observed"]))
-        vault.import_records(lines)
+        vault.import_records((folder / "newsroom.jsonl").read_text("utf-8").splitlines())
+        for line in (folder / "newsroom-events.jsonl").read_text("utf-8").splitlines():
+            event = json.loads(line)
+            observed = parse_time(event["observed"])
+            vault.record_event(event["id"], event["event"], observed, note=event["note"])
         seed = folder / "newschina-xi-putin-talks.txt"
         vault.save_revision(vault.read_file(seed, source="newschina"))
     return vault
@@ -118,7 +114,7 @@ def demo(ctx: click.Context, no_serve: bool, host: str, port: int) -> None:
     articles, revisions = vault.index.counts()
     click.echo(f"demo archive at {vault.home}: {articles} articles, {revisions} revisions")
     if no_serve:
-        click.echo("try: versionvault log github-privacy-statement")
-        click.echo("     versionvault diff github-privacy-statement")
+        click.echo("try: versionvault log harbour-board-budget-2026")
+        click.echo("     versionvault diff harbour-board-budget-2026")
         return
     _serve(vault, host, port)
