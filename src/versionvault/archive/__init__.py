@@ -1,5 +1,6 @@
 """Archive layer: the git store, the index derived from it, imports, and the Vault facade."""
 
+from .alerts import Notifier, Options, alert_status, notify_in_background, send, start_queue
 from .commits import CommitRecord, Identity, InvalidIdentity, StoreError
 from .editors import (
     Editor,
@@ -15,6 +16,7 @@ from .errors import ArticleNotFound, ImportStopped, RevisionNotFound, StaleRevis
 from .importer import IMPORT_BATCH
 from .index import Index
 from .maintenance import push, repack, repo_size, write_bundle_file
+from .notify import Message, Rule, add_rule, load_rules, redact, remove_rule, site_base_url
 from .revise import MAX_INPUT_BYTES, parse_time
 from .rows import ArticleRow, Event, Revision
 from .settings import (
@@ -45,9 +47,13 @@ __all__ = [
     "ImportStopped",
     "Index",
     "InvalidIdentity",
+    "Message",
+    "Notifier",
+    "Options",
     "Revision",
     "RevisionNotFound",
     "RevokedToken",
+    "Rule",
     "SaveResult",
     "Source",
     "SourceSettings",
@@ -59,17 +65,26 @@ __all__ = [
     "VaultError",
     "add_editor",
     "add_mirror",
+    "add_rule",
     "add_source",
+    "alert_status",
     "authenticate",
     "default_home",
     "load_editors",
+    "load_rules",
     "load_sources",
+    "notify_in_background",
     "parse_time",
     "push",
+    "redact",
+    "remove_rule",
     "repack",
     "repo_size",
     "revoke_editor",
     "sample_sources_text",
     "save_sources",
+    "send",
+    "site_base_url",
+    "start_queue",
     "write_bundle_file",
 ]

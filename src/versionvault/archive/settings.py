@@ -20,8 +20,10 @@ __all__ = [
     "add_mirror",
     "add_source",
     "load_sources",
+    "read_settings",
     "sample_sources_text",
     "save_sources",
+    "update_table",
 ]
 
 DEFAULT_RATE = 30.0
@@ -127,16 +129,42 @@ def load_sources(path: Path) -> SourceSettings:
     return SourceSettings(sources, tuple(mirrors))
 
 
-def save_sources(path: Path, settings: SourceSettings) -> None:
-    """Write `sources.toml` atomically."""
-    tables = {name: source.raw for name, source in settings.sources.items()}
+def read_settings(path: Path) -> dict[str, Any]:
+    """Return the whole of `sources.toml` as TOML data (a missing file is empty)."""
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidArticle(f"{path} is not valid TOML: {exc}") from None
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(
         "# VersionVault sources: `versionvault source add` edits this file.\n\n"
-        + tomli_w.dumps({"mirrors": list(settings.mirrors), "sources": tables}),
+        + tomli_w.dumps(data),
         "utf-8",
     )
     tmp.replace(path)
+
+
+def save_sources(path: Path, settings: SourceSettings) -> None:
+    """Write `sources.toml` atomically, keeping its other tables (`[site]`, `[[notify]]`)."""
+    tables = {name: source.raw for name, source in settings.sources.items()}
+    kept = {k: v for k, v in read_settings(path).items() if k not in ("mirrors", "sources")}
+    _write(path, {"mirrors": list(settings.mirrors), **kept, "sources": tables})
+
+
+def update_table(path: Path, key: str, value: Any) -> None:
+    """Replace one top-level entry of `sources.toml` (None removes it), keeping the rest."""
+    data = read_settings(path)
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = value
+    sources = data.pop("sources", None)
+    _write(path, {**data, **({"sources": sources} if sources is not None else {})})
 
 
 def add_source(

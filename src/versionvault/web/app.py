@@ -13,11 +13,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..archive import ArticleNotFound, RevisionNotFound, Vault, VaultError
+from ..archive import ArticleNotFound, RevisionNotFound, Vault, VaultError, site_base_url
 from ..gitserve import create_git_app
-from . import api, articles, diffs, feeds, recent, revisions, status
+from . import api, articles, card, diffs, feeds, recent, revisions, status
 from .edit import edit_routes
+from .editing import editing_routes
 from .params import BadRequest
+from .session import SessionCookies, Sessions, session_routes
 from .site import Settings, Site
 
 __all__ = ["CONTENT_SECURITY_POLICY", "ErrorPage", "SecurityHeaders", "create_app", "routes"]
@@ -66,9 +68,10 @@ class ErrorPage:
     message: str
 
 
-def routes(site: Site) -> list[BaseRoute]:
+def routes(site: Site, sessions: Sessions | None = None) -> list[BaseRoute]:
     """Return the routes table: every route of the site, named."""
     view = site.view
+    sessions = sessions or Sessions(site.vault.home)
     return [
         Route("/", view(recent.page), name="recent"),
         Route("/changes", view(recent.page), name="changes"),
@@ -85,6 +88,9 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/status", view(status.page), name="status"),
         Route("/api/status", view(status.api), name="api_status"),
         *edit_routes(site.vault),
+        Route("/articles/{id}/diff.png", view(card.page), name="diff_card"),
+        *session_routes(site, sessions),
+        *editing_routes(site),
         Mount("/archive.git", app=create_git_app(site.vault.store.path), name="git"),
         Mount("/static", app=StaticFiles(directory=site.static), name="static"),
     ]
@@ -98,9 +104,15 @@ def _error(site: Site, request: Request, status: int, message: str) -> Response:
     return site.render(request, "error.html", page, status=status)
 
 
-def create_app(vault: Vault, settings: Settings | None = None) -> Starlette:
-    """Build the site over an open vault (which the caller closes)."""
+def create_app(vault: Vault, settings: Settings | None = None, base_url: str = "") -> Starlette:
+    """Build the site over an open vault (which the caller closes).
+
+    `base_url` is where readers reach the site (for share cards); default: `[site] base_url`
+    of sources.toml, else the address each request came to.
+    """
     site = Site(vault, settings or Settings())
+    card.install(site, base_url or site_base_url(vault.home / "sources.toml"))
+    sessions = Sessions(vault.home)
 
     def not_found(request: Request, exc: Exception) -> Response:
         return _error(site, request, 404, str(exc))
@@ -118,11 +130,11 @@ def create_app(vault: Vault, settings: Settings | None = None) -> Starlette:
     def server_error(request: Request, exc: Exception) -> Response:
         return _error(site, request, 500, "something went wrong on our side")
 
-    table = routes(site)
+    table = routes(site, sessions)
     site.learn(table)
     app = Starlette(
         routes=table,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(SessionCookies, sessions=sessions)],
         exception_handlers={
             ArticleNotFound: not_found,
             RevisionNotFound: not_found,

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..archive.alerts import alert_status
 from ..watch import status
 from .site import Site
 
@@ -22,6 +23,7 @@ class StatusPage:
     next_check: str | None
     sources: tuple[dict[str, Any], ...]
     warnings: tuple[dict[str, Any], ...]
+    alerts: dict[str, Any]
 
 
 def page(site: Site, request: Request) -> Response:
@@ -32,10 +34,12 @@ def page(site: Site, request: Request) -> Response:
         next_check=data["next_check"],
         sources=tuple(data["sources"]),
         warnings=tuple(data["warnings"]),
+        alerts=alert_status(site.vault.home),
     )
     return site.render(request, "status.html", model)
 
 
 def api(site: Site, request: Request) -> Response:
     """GET /api/status: the watcher's status as JSON."""
-    return JSONResponse(status(site.vault), headers={"Cache-Control": "no-store"})
+    data = {**status(site.vault), "alerts": alert_status(site.vault.home)}
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
