@@ -16,6 +16,11 @@ from ..archive import (
     parse_time,
 )
 from .group import archive_home, main, open_vault, user_errors
+from .notify import alerts_running, base_url_of, deliver_once
+
+_BASE_URL = click.option(
+    "--base-url", default="", help="Where readers reach the site, for links in alerts and cards."
+)
 
 
 def _print_round(report: Any) -> None:
@@ -30,9 +35,12 @@ def _print_round(report: Any) -> None:
 @click.option(
     "--interval", default=900, show_default=True, type=click.IntRange(min=1), help="Seconds."
 )
+@_BASE_URL
 @click.pass_context
 @user_errors
-def watch(ctx: click.Context, urls: tuple[str, ...], once: bool, interval: int) -> None:
+def watch(
+    ctx: click.Context, urls: tuple[str, ...], once: bool, interval: int, base_url: str
+) -> None:
     """Fetch feeds and pages, archive what changed; with URLs, only those."""
     import asyncio
 
@@ -41,12 +49,16 @@ def watch(ctx: click.Context, urls: tuple[str, ...], once: bool, interval: int) 
     for url in urls:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
             raise VaultError(f"not an http(s) URL: {url}")
-    with Watcher(open_vault(ctx)) as watcher:
+    vault = open_vault(ctx)
+    base = base_url_of(vault, base_url)
+    with Watcher(vault) as watcher:
         if once:
             _print_round(watcher.run_once(urls))
+            deliver_once(vault, base)
             return
         try:
-            asyncio.run(watcher.run_forever(interval, _print_round, targets=urls))
+            with alerts_running(vault, base):
+                asyncio.run(watcher.run_forever(interval, _print_round, targets=urls))
         except KeyboardInterrupt:
             click.echo("stopped", err=True)
 
@@ -68,13 +80,15 @@ def build_demo(home: Path) -> Vault:
     return vault
 
 
-def _serve(vault: Vault, host: str, port: int) -> None:
+def _serve(vault: Vault, host: str, port: int, base_url: str = "") -> None:
     import uvicorn
 
     from ..web import create_app
 
     click.echo(f"serving {vault.home} at http://{host}:{port}/ (Ctrl+C stops)")
-    uvicorn.run(create_app(vault), host=host, port=port, log_level="info", proxy_headers=False)
+    app = create_app(vault, base_url=base_url_of(vault, base_url))
+    with alerts_running(vault, base_url_of(vault, base_url, f"http://{host}:{port}")):
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @main.command()
@@ -84,19 +98,22 @@ def _serve(vault: Vault, host: str, port: int) -> None:
 @click.option(
     "--interval", default=900, show_default=True, type=click.IntRange(min=1), help="Seconds."
 )
+@_BASE_URL
 @click.pass_context
 @user_errors
-def serve(ctx: click.Context, host: str, port: int, watching: bool, interval: int) -> None:
-    """Serve the reading site, the feeds and the JSON API (and watch with --watch)."""
+def serve(
+    ctx: click.Context, host: str, port: int, watching: bool, interval: int, base_url: str
+) -> None:
+    """Serve the reading site, the feeds and the JSON API (and watch with --watch); alert."""
     vault = open_vault(ctx)
     if not watching:
-        _serve(vault, host, port)
+        _serve(vault, host, port, base_url)
         return
     from ..watch import watch_in_background
 
     halt = watch_in_background(vault, interval, _print_round)
     try:
-        _serve(vault, host, port)
+        _serve(vault, host, port, base_url)
     finally:
         halt()
 
