@@ -221,16 +221,17 @@ async def read_form(request: Request) -> dict[str, str]:
     """Return a posted form's fields (the first of each name); 4xx for anything else."""
     if not _same_origin(request):
         raise HTTPException(403, "this form did not come from this site")
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != _FORM_TYPE:
-        raise HTTPException(415, f"send the form as {_FORM_TYPE}")
     raw = bytearray()
     async for part in request.stream():
         raw.extend(part)
         if len(raw) > MAX_FORM_BYTES:
             raise HTTPException(413, f"the form is larger than {MAX_FORM_BYTES} bytes")
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if raw and media != _FORM_TYPE:
+        raise HTTPException(415, f"send the form as {_FORM_TYPE}")
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=100)
+        text = raw.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=100, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(400, "the form is not valid UTF-8 form data") from None
     fields: dict[str, str] = {}
