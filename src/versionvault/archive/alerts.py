@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .notify import Message, Rule, load_rules, message_for, redact
+from .notify import Message, Rule, apprise_module, load_rules, message_for, redact
 from .rows import Revision
 from .vault import Vault
 
@@ -64,12 +64,11 @@ def _scrub(text: str, url: str) -> str:
 
 def send(url: str, message: Message) -> str:
     """Deliver one message through Apprise; return '' on success, else why it failed."""
-    import apprise
-
+    apprise = apprise_module()
     target = apprise.Apprise()
     if not target.add(url):
         return "Apprise does not know this URL"
-    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as logs:  # type: ignore[no-untyped-call]
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as logs:
         result = target.notify(
             title=message.title, body=message.body, body_format=apprise.NotifyFormat.TEXT
         )
@@ -238,11 +237,11 @@ class Notifier:
             "error": "",
         }
 
-    def deliver_due(self) -> int:
-        """Try every alert that is due; return how many were delivered."""
+    def deliver_due(self, stop: threading.Event | None = None) -> int:
+        """Try every alert that is due (until `stop` is set); return how many were delivered."""
         rules = {rule.key: rule for rule in load_rules(self.vault.home / "sources.toml")}
         delivered = 0
-        while True:
+        while stop is None or not stop.is_set():
             data = self._state()
             now = self.clock()
             due = [e for e in data["pending"] if float(e.get("due", 0)) <= now]
@@ -259,6 +258,7 @@ class Notifier:
                 else:
                     self._retry(data, entry, error)
             _write(self.path, data)
+        return delivered
 
     def _retry(self, data: dict[str, Any], entry: dict[str, Any], error: str) -> None:
         entry["attempts"] = int(entry.get("attempts", 0)) + 1
@@ -270,10 +270,10 @@ class Notifier:
         entry["due"] = self.clock() + min(wait, self.options.max_backoff)
         data["pending"].append(entry)
 
-    def step(self) -> int:
+    def step(self, stop: threading.Event | None = None) -> int:
         """Scan, then deliver what is due; return the deliveries made."""
         self.scan()
-        return self.deliver_due()
+        return self.deliver_due(stop)
 
     def run(self, stop: threading.Event) -> None:
         """Run steps until `stop` is set, whenever this process holds the queue's lock."""
@@ -281,15 +281,15 @@ class Notifier:
             while not stop.is_set():
                 with self.exclusive() as mine:
                     while mine and not stop.is_set():
-                        self._guarded_step()
+                        self._guarded_step(stop)
                         stop.wait(self.options.poll)
                 stop.wait(self.options.poll)
         finally:
             self.vault.index.close()
 
-    def _guarded_step(self) -> None:
+    def _guarded_step(self, stop: threading.Event) -> None:
         try:
-            self.step()
+            self.step(stop)
         except Exception:  # a bad rule or a full disk must not end the service's alerts
             log.exception("an alert step failed")
 

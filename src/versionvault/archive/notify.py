@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ..text import InvalidArticle, check_slug
@@ -16,6 +18,7 @@ __all__ = [
     "Message",
     "Rule",
     "add_rule",
+    "apprise_module",
     "find_rule",
     "load_rules",
     "message_for",
@@ -27,12 +30,21 @@ __all__ = [
 KINDS = ("substantive", "minor", "typography", "whitespace")
 
 
+def apprise_module() -> ModuleType:
+    """Import Apprise (on first use: it is large), quiet about its own deprecated imports."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
+
+        apprise.Apprise.instantiate("json://localhost")  # loads every plugin, once, here
+    return apprise
+
+
 def redact(url: str) -> str:
     """Return an Apprise URL with its secrets masked (Apprise's privacy form, no options)."""
-    import apprise
-
+    apprise = apprise_module()
     plugin = apprise.Apprise.instantiate(url)
-    shown = str(plugin.url(privacy=True)) if plugin else ""  # type: ignore[no-untyped-call]
+    shown = str(plugin.url(privacy=True)) if plugin else ""
     if not shown:
         scheme, _, rest = url.partition("://")
         host = rest.split("@")[-1].split("/")[0].split("?")[0]
@@ -126,7 +138,7 @@ def site_base_url(path: Path) -> str:
 
 
 def _check_url(url: str) -> None:
-    import apprise
+    apprise = apprise_module()
 
     if not url.strip() or any(c in url for c in "\n\r\t "):
         raise InvalidArticle(f"invalid alert URL {redact(url)!r}: it must be one line")
