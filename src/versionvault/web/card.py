@@ -64,6 +64,7 @@ class Card:
     new: str
     added: int
     removed: int
+    more: tuple[Op, ...] = ()
 
 
 def _outlet(source: str) -> str:
@@ -122,10 +123,13 @@ def card_of(site_title: str, diff: Diff) -> Card:
     edited = [b for b in blocks if b.type != "moved-out" and any(op != "=" for op, _ in b.ops)]
     changes = len(blocks) + sum(any(op != "=" for op, _ in ops) for ops in words.fields.values())
     headline = any(op != "=" for op, _ in title_ops)
+    biggest = max(edited or blocks, key=lambda b: _weight(tuple(b.ops))) if blocks else None
+    more: tuple[Op, ...] = ()
     if headline and (_weight(title_ops) or not any(_weight(tuple(b.ops)) for b in edited)):
         label, ops = "Headline changed", title_ops
-    elif edited or blocks:
-        biggest = max(edited or blocks, key=lambda b: _weight(tuple(b.ops)))
+        if biggest is not None and _weight(tuple(biggest.ops)):
+            more = _excerpt(tuple(biggest.ops))
+    elif biggest is not None:
         label = "The biggest change" if changes > 1 else "The change"
         if biggest.type in ("moved-in", "moved-out"):
             label += " (a moved paragraph)"
@@ -148,6 +152,7 @@ def card_of(site_title: str, diff: Diff) -> Card:
         new=side(diff.new.number, diff.new.observed),
         added=words.stats.words_added,
         removed=words.stats.words_removed,
+        more=more,
     )
 
 
@@ -163,18 +168,31 @@ def _headline(draw: ImageDraw.ImageDraw, text: str, fallback: str, top: int) -> 
     return draw_lines(draw, fitted, chain, (_MARGIN, top, _INNER), 1.22, _MARKS)
 
 
-def _change(draw: ImageDraw.ImageDraw, card: Card, top: int, bottom: int) -> None:
-    one_line(draw, card.label.upper(), font_chain("sans-bold", 22), (_MARGIN, top + 22), _MUTED)
-    chain = font_chain("serif", 32)
-    text = "".join(t for _, t in card.ops)
-    spans: list[tuple[str, str]] = list(card.ops)
+def _ops_box(
+    draw: ImageDraw.ImageDraw, ops: tuple[Op, ...], top: int, bottom: int, size: int
+) -> int:
+    """Draw marked text from `top`, as many lines as fit above `bottom`; return the end."""
+    chain = font_chain("serif", size)
+    text = "".join(t for _, t in ops)
+    spans: list[tuple[str, str]] = list(ops)
     if text and chain.coverage(text) < _MIN_COVERAGE:
         spans = [("=", "(the text is in a script this server has no font for)")]
-    room = max(1, int((bottom - top - 44) // (32 * 1.45)))
+    room = int((bottom - top) // (size * 1.45))
+    if room < 1:
+        return top
     fitted, complete = fit_lines(spans, chain, _INNER, room)
     if not complete and fitted:
         fitted[-1] = ellipsize(fitted[-1], chain, _INNER)
-    draw_lines(draw, fitted, chain, (_MARGIN, top + 44, _INNER), 1.45, _MARKS)
+    return draw_lines(draw, fitted, chain, (_MARGIN, top, _INNER), 1.45, _MARKS)
+
+
+def _change(draw: ImageDraw.ImageDraw, card: Card, top: int, bottom: int) -> None:
+    label = font_chain("sans-bold", 22)
+    one_line(draw, card.label.upper(), label, (_MARGIN, top + 22), _MUTED)
+    end = _ops_box(draw, card.ops, top + 44, bottom, 32)
+    if card.more and bottom - end > 100:
+        one_line(draw, "AND IN THE TEXT", label, (_MARGIN, end + 34), _MUTED)
+        _ops_box(draw, card.more, end + 52, bottom, 28)
 
 
 def render_card(card: Card, article_id: str) -> bytes:
