@@ -119,6 +119,8 @@ def test_cjk_renders_with_a_cjk_font_and_degrades_without(
 
 def test_the_card_shows_the_biggest_change_not_typography(vault: Vault) -> None:
     build_archive(vault)
+    drawn = render_card(card_of("VersionVault", vault.diff("story", 1, 5)), "story")
+    assert drawn == render_card(card_of("VersionVault", vault.diff("story", 1, 5)), "story")
     card = card_of("VersionVault", vault.diff("story", 3, 4))
     assert card.label.startswith("The change") or card.label.startswith("The biggest")
     headline = card_of("VersionVault", vault.diff("story", 2, 3))
