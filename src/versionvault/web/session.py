@@ -269,7 +269,7 @@ def session_routes(site: Site, sessions: Sessions) -> list[Route]:
             return page(request, LoginPage(editor_of(request), "", target, ""))
         form = await read_form(request)
         target = _local(form.get("next", "/"))
-        name, token = form.get("name", "").strip(), form.get("token", "").strip()
+        name, token = form.get("name", "").strip()[:100], form.get("token", "").strip()[:200]
         client = request.client.host if request.client else "unknown"
         wait = max(sessions.by_client.wait(client), sessions.by_name.wait(name))
         if wait:
