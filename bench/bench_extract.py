@@ -8,6 +8,10 @@ declared charset, UTF-8 without one; InvalidArticle counts as empty text) and (b
 is scored against NAME.expected.json with `score`: precision, recall and F1 of word 4-gram
 shingles. A page is a wrong pattern when F1 < 0.9, or, for (a) only, when its title or byline
 differs from the expected one; a page expected to be refused is right only when nothing is kept.
+
+Shingles ignore markup, so a second check is block-exact: the blocks of each body (text between
+blank lines; for (b), whose plain text has no blank lines, each line) are compared as exact
+strings, scored as F1 of the multiset, and a page is block-exact when every block matches.
 Run by hand; it prints figures only.
 """
 
@@ -21,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
-from versionvault.article import InvalidArticle, normalize_line, parse_html, slugify
+
+from versionvault.text import InvalidArticle, decode_html, normalize_line, parse_html, slugify
 
 __all__ = ["main", "score"]
 
@@ -30,7 +35,6 @@ SHINGLE = 4
 GOOD_F1 = 0.9
 _MARKUP = str.maketrans(dict.fromkeys("#|->", " "))
 _CJK = re.compile(r"([\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
 def _words(text: str) -> list[str]:
@@ -60,10 +64,14 @@ def score(expected: str, got: str) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def declared_charset(page: bytes) -> str:
-    """Return the charset a page declares in a <meta> tag near its top, else 'utf-8'."""
-    found = _CHARSET.search(page[:4096])
-    return found.group(1).decode("ascii") if found else "utf-8"
+def block_score(expected: str, got: str, lines: bool = False) -> float:
+    """Return the F1 of exactly matching blocks (with `lines`, `got`'s lines are its blocks)."""
+    want = Counter(b.strip() for b in expected.split("\n\n") if b.strip())
+    have = Counter(b.strip() for b in got.split("\n" if lines else "\n\n") if b.strip())
+    if not want or not have:
+        return 1.0 if not want and not have else 0.0
+    common = sum((want & have).values())
+    return 2 * common / (sum(want.values()) + sum(have.values()))
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class Row:
     title_ok: bool
     byline_ok: bool
     bare: tuple[float, float, float]
+    blocks: float
+    bare_blocks: float
 
     def ours_wrong(self) -> bool:
         """Return True if VersionVault's extraction of this page counts as a wrong pattern."""
@@ -90,7 +100,7 @@ def measure(page: Path) -> Row:
     name = page.name.removesuffix(".html")
     expected = json.loads(page.with_name(f"{name}.expected.json").read_text(encoding="utf-8"))
     data = page.read_bytes()
-    html = data.decode(declared_charset(data), errors="replace")
+    html = decode_html(data)
     try:
         article = parse_html(html, slugify(name), "corpus", f"https://corpus.example/{name}")
         body, title, byline = article.body, article.title, article.byline
@@ -101,7 +111,13 @@ def measure(page: Path) -> Row:
     byline_ok = refuse or normalize_line(expected["byline"]) == byline
     bare = trafilatura.extract(data, include_tables=True) or ""
     return Row(
-        name, score(expected["body"], body), title_ok, byline_ok, score(expected["body"], bare)
+        name,
+        score(expected["body"], body),
+        title_ok,
+        byline_ok,
+        score(expected["body"], bare),
+        block_score(expected["body"], body),
+        block_score(expected["body"], bare, lines=True),
     )
 
 
@@ -118,18 +134,29 @@ def _figures(values: tuple[float, float, float]) -> str:
 def report(rows: list[Row]) -> str:
     """Return the printed table: one row per page, then the means and wrong-pattern counts."""
     lines = [
-        f"{'page':<20} {'(a) P':>5}  {'R':>5}  {'F1':>5}  title byline | {'(b) P':>5}  "
-        f"{'R':>5}  {'F1':>5}"
+        f"{'page':<20} {'(a) P':>5}  {'R':>5}  {'F1':>5}  title byline blocks | {'(b) P':>5}  "
+        f"{'R':>5}  {'F1':>5} blocks"
     ]
     for row in rows:
         marks = f"{'ok' if row.title_ok else 'BAD':>5} {'ok' if row.byline_ok else 'BAD':>6}"
-        lines.append(f"{row.name:<20} {_figures(row.ours)}  {marks} | {_figures(row.bare)}")
+        lines.append(
+            f"{row.name:<20} {_figures(row.ours)}  {marks} {row.blocks:6.2f} | "
+            f"{_figures(row.bare)} {row.bare_blocks:6.2f}"
+        )
     ours, bare = _mean([r.ours for r in rows]), _mean([r.bare for r in rows])
-    lines.append(f"{'mean':<20} {_figures(ours)}  {'':12} | {_figures(bare)}")
+    count = max(len(rows), 1)
+    blocks = sum(r.blocks for r in rows) / count
+    bare_blocks = sum(r.bare_blocks for r in rows) / count
+    means = f"{_figures(ours)}  {'':12} {blocks:6.2f} | {_figures(bare)} {bare_blocks:6.2f}"
+    lines.append(f"{'mean':<20} {means}")
     wrong_ours = sum(r.ours_wrong() for r in rows)
     wrong_bare = sum(r.bare_wrong() for r in rows)
     counts = f"(a) VersionVault {wrong_ours}, (b) trafilatura {wrong_bare}"
     lines.append(f"patterns wrong of {len(rows)}: {counts}")
+    exact = (
+        f"(a) {sum(r.blocks == 1.0 for r in rows)}, (b) {sum(r.bare_blocks == 1.0 for r in rows)}"
+    )
+    lines.append(f"pages block-exact of {len(rows)}: {exact}")
     return "\n".join(lines)
 
 

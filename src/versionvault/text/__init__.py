@@ -1,4 +1,4 @@
-"""Text layer: the article file format and extraction from text and HTML pages (no I/O)."""
+"""Text layer: the article file format, its body blocks, extraction from text and HTML (no I/O)."""
 
 from .article import (
     FIELD_ORDER,
@@ -14,25 +14,49 @@ from .article import (
     same_content,
     slugify,
 )
-from .extract import TextRules, parse_html, parse_text
+from .blocks import (
+    Block,
+    block_words,
+    format_heading,
+    format_list,
+    format_quote,
+    format_table,
+    parse_blocks,
+)
+from .charset import charset_label, decode_html, html_encoding
+from .extract import HtmlRules, TextRules, parse_html, parse_text
+from .metadata import repeated_affixes, strip_site_names
 from .selectors import InvalidSelector, css_to_xpath
 
 __all__ = [
     "FIELD_ORDER",
     "Article",
+    "Block",
+    "HtmlRules",
     "InvalidArticle",
     "InvalidSelector",
     "TextRules",
+    "block_words",
+    "charset_label",
     "check_slug",
     "content_key",
     "css_to_xpath",
+    "decode_html",
     "format_article",
+    "format_heading",
+    "format_list",
+    "format_quote",
+    "format_table",
+    "html_encoding",
     "make_article",
     "normalize_body",
     "normalize_line",
     "parse_article",
+    "parse_blocks",
     "parse_html",
     "parse_text",
+    "repeated_affixes",
     "same_content",
     "slugify",
+    "strip_site_names",
 ]

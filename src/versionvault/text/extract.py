@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .article import (
-    FIELD_ORDER,
-    Article,
-    InvalidArticle,
-    make_article,
-    normalize_body,
-    normalize_line,
-)
+from .article import FIELD_ORDER, Article, InvalidArticle, make_article, normalize_body
+from .boilerplate import clean_pieces
+from .htmlbody import Piece, format_pieces, pieces_of, undo_layout_tables
+from .metadata import page_meta
+from .selectors import css_to_xpath
 
-__all__ = ["TextRules", "parse_html", "parse_text"]
+__all__ = ["HtmlRules", "TextRules", "parse_html", "parse_text"]
 
 
 @dataclass(frozen=True)
@@ -89,91 +86,93 @@ def parse_text(text: str, article_id: str, source: str, rules: TextRules | None 
     return make_article(id=article_id, source=source, body="\n\n".join(body), **values)
 
 
-def _json_ld_items(data: Any) -> list[dict[str, Any]]:
-    if isinstance(data, list):
-        return [item for entry in data for item in _json_ld_items(entry)]
-    if isinstance(data, dict):
-        return [data, *_json_ld_items(data.get("@graph", []))]
-    return []
+@dataclass(frozen=True)
+class HtmlRules:
+    """Per-source rules for HTML pages: CSS selectors of parts to drop, and the source's names.
+
+    `site_names` are names the source's titles are known to carry (as in "Headline | Site"),
+    besides those the page itself declares.
+    """
+
+    drop: tuple[str, ...] = ()
+    site_names: tuple[str, ...] = ()
+
+    def drop_xpaths(self) -> list[str]:
+        """Return the drop selectors as XPath (InvalidSelector for one that is not CSS)."""
+        return [css_to_xpath(selector) for selector in self.drop]
 
 
-def _name_of(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(filter(None, (_name_of(v) for v in value)))
-    if isinstance(value, dict):
-        return str(value.get("name", ""))
-    return str(value or "")
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*>")
+_NOTICE_ONLY = "the page holds only a licence or subscription notice, no article text"
+# Precise first; if that finds no article text, recall-oriented settings before giving up.
+_ATTEMPTS = ("precision", "recall")
 
 
-def _page_metadata(html: str) -> dict[str, str]:
+def _tree(html: str) -> Any:
     from lxml import etree
     from lxml import html as lxml_html
 
     try:
-        tree = lxml_html.fromstring(html)
-    except (ValueError, TypeError, SyntaxError, etree.LxmlError):
-        return {}
-    meta: dict[str, str] = {}
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            items = _json_ld_items(json.loads(script.text_content()))
-        except json.JSONDecodeError:
-            continue
-        for item in items:
-            kind = item.get("@type", "")
-            kinds = kind if isinstance(kind, list) else [kind]
-            if not any(str(k).endswith("Article") or k == "Report" for k in kinds):
-                continue
-            meta.setdefault("title", str(item.get("headline", "") or ""))
-            meta.setdefault("byline", _name_of(item.get("author")))
-            meta.setdefault("published", str(item.get("datePublished", "") or ""))
-            meta.setdefault("updated", str(item.get("dateModified", "") or ""))
-            meta.setdefault("section", _name_of(item.get("articleSection")))
-            meta.setdefault("url", str(item.get("url", "") or ""))
-
-    def first(xpath: str) -> str:
-        found = tree.xpath(xpath)
-        return str(found[0]).strip() if found else ""
-
-    fallbacks = {
-        "title": first('//meta[@property="og:title"]/@content') or first("//title/text()"),
-        "url": first('//link[@rel="canonical"]/@href')
-        or first('//meta[@property="og:url"]/@content'),
-        "byline": first('//meta[@name="author"]/@content'),
-        "published": first('//meta[@property="article:published_time"]/@content'),
-        "updated": first('//meta[@property="article:modified_time"]/@content'),
-        "section": first('//meta[@property="article:section"]/@content'),
-    }
-    canonical = first('//link[@rel="canonical"]/@href')
-    if canonical:
-        meta["url"] = canonical
-    for key, value in fallbacks.items():
-        if not meta.get(key):
-            meta[key] = value
-    return {k: normalize_line(v) for k, v in meta.items() if normalize_line(v)}
+        return lxml_html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+    except (etree.ParserError, ValueError) as exc:
+        if "empty" in str(exc).lower():
+            raise InvalidArticle("the page is empty") from None
+        raise InvalidArticle(f"the page cannot be parsed ({exc})") from None
 
 
-def parse_html(html: str, article_id: str, source: str, url: str = "") -> Article:
-    """Parse an HTML page: trafilatura for the body, the page's own metadata for the header."""
+def _extracted(tree: Any, mode: str) -> list[Piece]:
     import trafilatura
+    from lxml import etree
 
+    xml = trafilatura.extract(
+        copy.deepcopy(tree),
+        output_format="xml",
+        include_tables=True,
+        include_formatting=False,
+        include_links=True,
+        include_comments=False,
+        include_images=False,
+        with_metadata=False,
+        favor_precision=mode == "precision",
+        favor_recall=mode == "recall",
+    )
+    return pieces_of(etree.fromstring(xml)) if xml else []
+
+
+def parse_html(
+    html: str, article_id: str, source: str, url: str = "", rules: HtmlRules | None = None
+) -> Article:
+    """Parse an HTML page: its metadata for the header, trafilatura's structure for the body.
+
+    The body keeps headings, lists, quotes and tables (see `blocks`); the headline, bylines,
+    datelines, link-only lines, counters and notices are left out (see `boilerplate`). Raises
+    InvalidArticle for a page without a title or text, or with only a licence or paywall notice.
+    """
+    rules = rules or HtmlRules()
     if not html.strip():
         raise InvalidArticle("the page is empty")
-    meta = _page_metadata(html)
-    extracted = trafilatura.extract(
-        html,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,
-        with_metadata=False,
-    )
-    paragraphs = [normalize_line(p) for p in (extracted or "").split("\n")]
-    paragraphs = [p for p in paragraphs if p]
-    if paragraphs and meta.get("title") and paragraphs[0] == meta["title"]:
-        paragraphs = paragraphs[1:]
-    if not meta.get("title"):
+    tree = _tree(html)
+    meta = page_meta(tree, rules.site_names)
+    fields = dict(meta.fields)
+    if not fields.get("title"):
         raise InvalidArticle("the page has no title")
-    if not paragraphs:
-        raise InvalidArticle("no article text could be extracted from the page")
-    meta.setdefault("url", url)
-    return make_article(id=article_id, source=source, body="\n\n".join(paragraphs), **meta)
+    body = copy.deepcopy(tree)
+    for xpath in rules.drop_xpaths():
+        for element in body.xpath(xpath):
+            if element.getparent() is not None:
+                element.drop_tree()
+    undo_layout_tables(body)
+    notice_only = False
+    for mode in _ATTEMPTS:
+        cleaned = clean_pieces(_extracted(body, mode), meta.headlines, fields.get("byline", ""))
+        notice_only = notice_only or cleaned.notice_only
+        if cleaned.pieces:
+            break
+    else:
+        raise InvalidArticle(
+            _NOTICE_ONLY if notice_only else "no article text could be extracted from the page"
+        )
+    if cleaned.byline and not fields.get("byline"):
+        fields["byline"] = cleaned.byline
+    fields.setdefault("url", url)
+    return make_article(id=article_id, source=source, body=format_pieces(cleaned.pieces), **fields)
