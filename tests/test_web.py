@@ -201,7 +201,7 @@ def test_article_page_shows_text_history_and_timeline(client: TestClient) -> Non
     page = response.context["page"]
     assert [r.number for r in page.history] == [5, 4, 3, 2, 1]
     assert page.latest.number == 5 and page.text.title == "Council passes disputed budget"
-    assert page.paragraphs[-1] == "The public meeting has been moved to May."
+    assert page.blocks[-1].text == "The public meeting has been moved to May."
     assert len(page.timeline.bars) == 5
     assert all(0 <= b.x <= page.timeline.width and b.y >= 0 for b in page.timeline.bars)
     assert [b.kind for b in page.timeline.bars][:1] == ["first"]
@@ -312,7 +312,7 @@ def test_revision_page_shows_the_article_as_it_was(client: TestClient, archive: 
     page = response.context["page"]
     assert page.revision.number == 2 and not page.is_current and page.newer == 3
     assert page.text.title == "Council approves budget"
-    assert "two new schools" in page.paragraphs[1]
+    assert "two new schools" in page.blocks[1].text
     html = response.text
     assert "This is an archived version" in html
     assert 'href="/articles/story"' in html

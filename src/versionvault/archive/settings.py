@@ -10,7 +10,14 @@ from typing import Any
 
 import tomli_w
 
-from ..text import InvalidArticle, InvalidSelector, TextRules, check_slug, css_to_xpath
+from ..text import (
+    HtmlRules,
+    InvalidArticle,
+    InvalidSelector,
+    TextRules,
+    check_slug,
+    css_to_xpath,
+)
 
 __all__ = [
     "DEFAULT_QUIET_DAYS",
@@ -44,6 +51,11 @@ class Source:
     user_agent: str = ""
     selector: str = ""
     quiet_days: float = DEFAULT_QUIET_DAYS
+    drop: tuple[str, ...] = ()
+
+    def html_rules(self, site_names: tuple[str, ...] = ()) -> HtmlRules:
+        """Return the rules its HTML pages are extracted by, with names its titles carry."""
+        return HtmlRules(self.drop, site_names)
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,11 @@ class SourceSettings:
         """Return the plain-text rules of a source (defaults if it has none)."""
         source = self.sources.get(name)
         return source.text if source else TextRules()
+
+    def html_rules_for(self, name: str, site_names: tuple[str, ...] = ()) -> HtmlRules:
+        """Return the HTML rules of a source (defaults if it has none), with `site_names`."""
+        source = self.sources.get(name)
+        return source.html_rules(site_names) if source else HtmlRules((), site_names)
 
     def guess_source(self, file_stem: str = "", url: str = "") -> str | None:
         """Return the source a URL's domain or a file name's prefix points to."""
@@ -82,13 +99,21 @@ def _positive(name: str, data: dict[str, Any], key: str, default: float) -> floa
     return float(value)
 
 
+def _selectors(name: str, data: dict[str, Any]) -> tuple[str, ...]:
+    drop = data.get("drop", [])
+    if not isinstance(drop, list) or not all(isinstance(s, str) and s.strip() for s in drop):
+        raise InvalidArticle(f"source {name}: drop must be a list of CSS selectors")
+    for selector in [str(data.get("selector", "")), *drop]:
+        if selector:
+            try:
+                css_to_xpath(selector)
+            except InvalidSelector as exc:
+                raise InvalidArticle(f"source {name}: {exc}") from None
+    return tuple(s.strip() for s in drop)
+
+
 def _watch_options(name: str, data: dict[str, Any]) -> dict[str, Any]:
     selector = str(data.get("selector", ""))
-    if selector:
-        try:
-            css_to_xpath(selector)
-        except InvalidSelector as exc:
-            raise InvalidArticle(f"source {name}: {exc}") from None
     agent = str(data.get("user-agent", ""))
     if "\n" in agent or "\r" in agent:
         raise InvalidArticle(f"source {name}: user-agent must be one line")
@@ -97,6 +122,7 @@ def _watch_options(name: str, data: dict[str, Any]) -> dict[str, Any]:
         "user_agent": agent,
         "selector": selector,
         "quiet_days": _positive(name, data, "quiet-days", DEFAULT_QUIET_DAYS),
+        "drop": _selectors(name, data),
     }
 
 
@@ -174,9 +200,10 @@ def add_source(
     pages: tuple[str, ...],
     domains: tuple[str, ...] = (),
     furniture: tuple[str, ...] = (),
+    drop: tuple[str, ...] = (),
     **options: Any,
 ) -> Source:
-    """Add a source or extend it (feeds, pages, domains, furniture; options replace); return it.
+    """Add a source or extend it (feeds, pages, domains, furniture, drop; options replace).
 
     Options are the watch settings by their TOML names with `_` for `-`: rate, user_agent,
     selector, quiet_days; None leaves a setting as it is.
@@ -187,6 +214,8 @@ def add_source(
     raw["pages"] = list(dict.fromkeys([*raw.get("pages", []), *pages]))
     if domains:
         raw["domains"] = list(dict.fromkeys([*raw.get("domains", []), *domains]))
+    if drop:
+        raw["drop"] = list(dict.fromkeys([*raw.get("drop", []), *drop]))
     if furniture:
         text = dict(raw.get("text", {}))
         text["furniture"] = list(dict.fromkeys([*text.get("furniture", []), *furniture]))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..diff import WordDiff, compare
-from ..text import Article, InvalidArticle, parse_article, same_content
+from ..text import Article, InvalidArticle, parse_article, repeated_affixes, same_content
 from . import search
 from .commits import Identity, InvalidIdentity, StoreError
 from .errors import ArticleNotFound, RevisionNotFound, StaleRevision, VaultError
@@ -31,6 +31,7 @@ __all__ = ["EVENTS", "Diff", "SaveResult", "Vault", "default_home"]
 EVENTS = ("removed", "left-feed")
 _T = TypeVar("_T")
 _SHA_PREFIX = re.compile(r"[0-9a-f]{4,40}")
+_TITLE_SAMPLE = 200
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,16 @@ class Vault:
         self, path: Path, article_id: str = "", source: str = "", url: str = ""
     ) -> Article:
         """Read a .txt, .md or .html file into an Article (VaultError on bad input)."""
-        return read_article_file(path, self.sources, article_id, source, url)
+        return read_article_file(path, self.sources, article_id, source, url, self.site_names)
+
+    def site_names(self, source: str, article_id: str = "") -> tuple[str, ...]:
+        """Return the names that start or end the titles of two or more of a source's articles.
+
+        Those are site names ("Headline | The Paper") that pages of the source do not declare;
+        `article_id`'s own title is left out, so an article keeps its title once stored.
+        """
+        found, _ = search.articles(self.index, source=source, limit=_TITLE_SAMPLE)
+        return repeated_affixes(row.title for row in found if row.id != article_id)
 
     # -- writing -------------------------------------------------------------------------
 

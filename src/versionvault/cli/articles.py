@@ -45,6 +45,7 @@ def source() -> None:
 @click.option("--selector", help="CSS selector of the article body.")
 @click.option("--furniture", multiple=True, help="A regex for paragraphs to drop (repeatable).")
 @click.option("--quiet-days", type=float, help="Warn when nothing new came for this long.")
+@click.option("--drop", multiple=True, help="CSS selector of page parts to drop (repeatable).")
 @click.pass_context
 @user_errors
 def source_add(
@@ -58,6 +59,7 @@ def source_add(
     user_agent: str | None,
     selector: str | None,
     quiet_days: float | None,
+    drop: tuple[str, ...],
 ) -> None:
     """Add a source, or add feeds and pages to one (other options replace its settings)."""
     check_slug(name, "source name")
@@ -70,6 +72,7 @@ def source_add(
         pages,
         domains,
         furniture,
+        drop,
         quiet_days=quiet_days,
         **options,
     )

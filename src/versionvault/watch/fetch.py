@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -16,6 +15,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from .. import __version__
+from ..text import decode_html
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -29,7 +29,6 @@ __all__ = [
 DEFAULT_USER_AGENT = f"VersionVault/{__version__} (news archive; polite watcher)"
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
 @dataclass(frozen=True)
@@ -85,19 +84,8 @@ class Fetched:
         return self.status == 304
 
     def text(self) -> str:
-        """Return the body decoded by its declared charset, else its meta tag, else UTF-8."""
-        names = [self.charset]
-        found = _META_CHARSET.search(self.body[:4096])
-        if found:
-            names.append(found.group(1).decode("ascii"))
-        for name in [*names, "utf-8"]:
-            if not name:
-                continue
-            try:
-                return self.body.decode(name, errors="replace")
-            except LookupError:
-                continue
-        return self.body.decode("utf-8", errors="replace")
+        """Return the body decoded as a browser would: BOM, HTTP charset, <meta>, detection."""
+        return decode_html(self.body, self.charset)
 
 
 def domain_of(url: str) -> str:

@@ -52,8 +52,12 @@ def _drop_furniture(article: Article, patterns: tuple[str, ...]) -> Article:
     return make_article(**{**article.__dict__, "body": "\n\n".join(kept)})
 
 
-def extract(fetched: Fetched, source: Source) -> Article:
-    """Extract the article from a fetched page by the source's rules (InvalidArticle if none)."""
+def extract(fetched: Fetched, source: Source, site_names: tuple[str, ...] = ()) -> Article:
+    """Extract the article from a fetched page by the source's rules (InvalidArticle if none).
+
+    The page is decoded as a browser would (`Fetched.text`); the source's `drop` selectors
+    remove parts of it first; `site_names` are what the source's titles carry besides the page.
+    """
     kind = fetched.content_type.lower()
     head = fetched.body[:512].lstrip().lower()
     if (kind and kind not in _HTML_TYPES) or (not kind and b"<html" not in head):
@@ -66,7 +70,8 @@ def extract(fetched: Fetched, source: Source) -> Article:
     if source.selector:
         html = _select(html, source.selector)
     try:
-        article = parse_html(html, "pending", source.name, fetched.url)
+        rules = source.html_rules(site_names)
+        article = parse_html(html, "pending", source.name, fetched.url, rules)
     except etree.LxmlError as exc:
         raise InvalidArticle(f"the page cannot be parsed ({exc})") from None
     return _drop_furniture(article, source.text.furniture)

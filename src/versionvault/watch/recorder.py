@@ -165,7 +165,9 @@ class Recorder:
             return
         tally.success.add(source.name)
         try:
-            article = extract(fetched, source)
+            article = extract(
+                fetched, source, self.vault.site_names(source.name, page.article or "")
+            )
         except NotHtml as exc:
             self.warn(tally, source.name, url, "not-html", str(exc))
             return

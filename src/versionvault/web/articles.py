@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..archive import ArticleRow, Revision, Vault
-from ..text import Article
+from ..text import Article, Block, parse_blocks
 from . import params
 from .site import Site, link
 from .timeline import Timeline, build_timeline
@@ -23,7 +23,6 @@ __all__ = [
     "browse",
     "find_hits",
     "list_articles",
-    "paragraphs",
     "show",
     "snippet",
 ]
@@ -61,17 +60,12 @@ class ArticlePage:
     article: ArticleRow
     latest: Revision
     text: Article
-    paragraphs: tuple[str, ...]
+    blocks: tuple[Block, ...]
     details: tuple[tuple[str, str], ...]
     history: tuple[Revision, ...]
     timeline: Timeline
     compare_from: int
     compare_to: int
-
-
-def paragraphs(body: str) -> tuple[str, ...]:
-    """Return a body's paragraphs (blocks between blank lines)."""
-    return tuple(p.strip("\n") for p in re.split(r"\n\s*\n", body) if p.strip())
 
 
 def details(text: Article) -> tuple[tuple[str, str], ...]:
@@ -203,7 +197,7 @@ def show(site: Site, request: Request) -> Response:
         article=article,
         latest=latest,
         text=text,
-        paragraphs=paragraphs(text.body),
+        blocks=parse_blocks(text.body),
         details=details(text),
         history=tuple(reversed(history)),
         timeline=build_timeline(history, diff_link),

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from .. import __version__
 from ..archive import Revision
-from .articles import paragraphs
+from ..text import parse_blocks
 from .diffs import Fold, Para, body_items, field_changes
 from .site import Site, absolute, author_name, link
 
@@ -62,12 +62,12 @@ def _clean(text: str) -> str:
 def _content(site: Site, request: Request, revision: Revision, diff_url: str) -> str:
     if revision.number == 1:
         text = site.vault.text(revision)
-        paras = paragraphs(text.body)
+        blocks = parse_blocks(text.body)
         return site.render_text(
             "_feed_first.html",
             text=text,
-            paragraphs=paras[:FIRST_PARAGRAPHS],
-            more=max(0, len(paras) - FIRST_PARAGRAPHS),
+            blocks=blocks[:FIRST_PARAGRAPHS],
+            more=max(0, len(blocks) - FIRST_PARAGRAPHS),
             url=absolute(request, link(request, "revision", id=revision.article, rev="1")),
         )
     previous = site.vault.revision(revision.article, revision.number - 1)

@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..archive import ArticleRow, Revision
-from ..text import Article
+from ..text import Article, Block, parse_blocks
 from . import params
-from .articles import details, paragraphs
+from .articles import details
 from .caching import is_full_sha
 from .site import Site
 
@@ -24,7 +24,7 @@ class RevisionPage:
     article: ArticleRow
     revision: Revision
     text: Article
-    paragraphs: tuple[str, ...]
+    blocks: tuple[Block, ...]
     details: tuple[tuple[str, str], ...]
     is_current: bool
     newer: int | None
@@ -49,7 +49,7 @@ def page(site: Site, request: Request) -> Response:
         article=article,
         revision=revision,
         text=text,
-        paragraphs=paragraphs(text.body),
+        blocks=parse_blocks(text.body),
         details=details(text),
         is_current=is_current,
         newer=newer,
