@@ -179,18 +179,29 @@ def _drop_notices(pieces: list[Piece]) -> tuple[list[Piece], bool]:
 class _Lead:
     """What the top of an article may repeat: its headline, its byline, its dates."""
 
-    def __init__(self, headlines: Sequence[str], byline: str) -> None:
+    def __init__(self, headlines: Sequence[str], byline: str, recall: bool) -> None:
         self.headlines = sorted({h for h in headlines if h}, key=len, reverse=True)
         self.keys = {_key(h) for h in self.headlines}
         self.names = {_key(byline), _key(f"by {byline}")} if byline else set()
         self.byline = ""
+        self.recall = recall  # recall-oriented text runs menus into lines, links unmarked
 
     def is_headline(self, text: str) -> bool:
         return _key(text) in self.keys
 
+    def after_links(self, piece: Piece) -> bool:
+        """Return True for a menu run into the headline ("Home News Sport Pier to reopen")."""
+        key = _key(piece.text)
+        return (piece.links > 0 or self.recall) and any(
+            key.endswith(" " + _key(h)) and words(h) >= 4 and words(piece.text) - words(h) <= 8
+            for h in self.headlines
+        )
+
     def _part(self, part: str) -> str | None:
         """Return a byline part's names, "" for another metadata part, None for text."""
         if self.is_headline(part) or _key(part) in self.names or _is_date_line(part):
+            return ""
+        if is_churn(part):
             return ""
         return visible_byline(part) or None
 
@@ -213,11 +224,11 @@ _META_SPLIT = re.compile(
 
 
 def _drop_lead(
-    pieces: list[Piece], headlines: Sequence[str], byline: str
+    pieces: list[Piece], headlines: Sequence[str], byline: str, recall: bool
 ) -> tuple[list[Piece], str]:
-    lead = _Lead(headlines, byline)
+    lead = _Lead(headlines, byline, recall)
     top = pieces[:_LEAD]
-    at = next((i for i, p in enumerate(top) if lead.is_headline(p.text)), -1)
+    at = max((i for i, p in enumerate(top) if lead.is_headline(p.text)), default=-1)
     if at >= 0 and all(words(p.text) <= _SHORT for p in top[:at]):
         pieces = pieces[at + 1 :]
     kept = [
@@ -225,7 +236,7 @@ def _drop_lead(
         for number, piece in enumerate(pieces)
         if number >= _LEAD
         or piece.kind not in ("paragraph", "heading")
-        or not lead.is_metadata(piece.text)
+        or not (lead.is_metadata(piece.text) or lead.after_links(piece))
     ]
     return kept, lead.byline
 
@@ -253,9 +264,21 @@ def _drop_churn(pieces: list[Piece]) -> list[Piece]:
     return kept
 
 
-def clean_pieces(pieces: Sequence[Piece], headlines: Sequence[str], byline: str = "") -> Cleaned:
-    """Drop the headline and what precedes it, bylines, datelines, churn, links and notices."""
-    kept, shown = _drop_lead(list(pieces), headlines, byline)
+def _link_dense(piece: Piece) -> bool:
+    return piece.links > 0 and len(piece.text) - len(piece.unlinked) >= len(piece.text) / 2
+
+
+def clean_pieces(
+    pieces: Sequence[Piece], headlines: Sequence[str], byline: str = "", recall: bool = False
+) -> Cleaned:
+    """Drop the headline and what precedes it, bylines, datelines, churn, links and notices.
+
+    `recall` is for text extracted with recall-oriented settings, which also keep menus: there
+    every piece that is half links or more goes too.
+    """
+    if recall:
+        pieces = [p for p in pieces if not _link_dense(p)]
+    kept, shown = _drop_lead(list(pieces), headlines, byline, recall)
     kept = _drop_churn(kept)
     kept, notices = _drop_notices(kept)
     unique = [p for i, p in enumerate(kept) if i == 0 or p != kept[i - 1]]

@@ -21,6 +21,13 @@ _DECLARED = re.compile(
     re.IGNORECASE,
 )
 _PRESCAN = 8192
+# The encodings of the web (WHATWG Encoding Standard), by Python's names; no other codec is used.
+_WEB_CODECS = frozenset(
+    {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "cp866", "koi8-r", "koi8-u", "mac-roman"}
+    | {"mac-cyrillic", "cp874", "gb18030", "big5hkscs", "euc_jp", "iso2022_jp", "cp932", "cp949"}
+    | {f"cp{n}" for n in range(1250, 1259)}
+    | {f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)}
+)
 # Where the web's labels (WHATWG Encoding Standard) mean a wider codec than Python's name.
 _WIDER = {
     "ascii": "cp1252",
@@ -63,12 +70,12 @@ def charset_label(label: str, in_page: bool = False) -> str:
         return ""
     if in_page and name.startswith("utf-16"):
         return "utf-8"
-    name = _WIDER.get(name, name)
+    name = _WIDER.get(name.replace("_", "-"), name)
     try:
-        b"".decode(name)
+        codec = codecs.lookup(name).name
     except LookupError:
         return ""
-    return codecs.lookup(name).name
+    return codec if codec in _WEB_CODECS else ""
 
 
 def _declared(data: bytes) -> str:

@@ -164,7 +164,8 @@ def parse_html(
     undo_layout_tables(body)
     notice_only = False
     for mode in _ATTEMPTS:
-        cleaned = clean_pieces(_extracted(body, mode), meta.headlines, fields.get("byline", ""))
+        pieces = _extracted(body, mode)
+        cleaned = clean_pieces(pieces, meta.headlines, fields.get("byline", ""), mode == "recall")
         notice_only = notice_only or cleaned.notice_only
         if cleaned.pieces:
             break

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -20,11 +22,22 @@ from .report import RoundReport, Tally, WatchWarning
 from .schedule import iso, next_check, source_for
 from .state import FeedState, WatchedPage, WatchState
 
-__all__ = ["SHRINK_LIMIT", "Recorder"]
+__all__ = ["SHRINK_LIMIT", "Recorder", "entry_time"]
 
 log = logging.getLogger("versionvault.watch")
 
 SHRINK_LIMIT = 0.5
+
+
+def entry_time(entry: Any) -> str:
+    """Return when a feed entry says it was last updated (else published), in UTC; "" if never."""
+    for key in ("updated", "published"):  # dict.get: feedparser's own get would swap them
+        parsed = dict.get(entry, f"{key}_parsed")
+        if parsed:
+            return iso(datetime.fromtimestamp(calendar.timegm(parsed), UTC))
+        if text := dict.get(entry, key):
+            return str(text)
+    return ""
 
 
 class Recorder:
@@ -109,6 +122,8 @@ class Recorder:
             page = self.registry.page_for(link, source.name, [f"guid:{guid}"] if guid else [], now)
             if normalize_url(link) != normalize_url(page.url):
                 self.registry.move(page, link)
+            if self.state.entry_moved(url, page.id, entry_time(entry)):
+                self.state.update(page.id, next_check=iso(now))
             listed.append(page.id)
         tally.listed.update(listed)
         for page_id in self.state.relist(url, listed):

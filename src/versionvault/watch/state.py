@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS watch_listed (
     feed TEXT NOT NULL, page INTEGER NOT NULL, PRIMARY KEY (feed, page)
 );
 CREATE INDEX IF NOT EXISTS watch_listed_by_page ON watch_listed (page);
+CREATE TABLE IF NOT EXISTS watch_entry_times (
+    feed TEXT NOT NULL, page INTEGER NOT NULL, stamp TEXT NOT NULL, PRIMARY KEY (feed, page)
+);
 CREATE TABLE IF NOT EXISTS watch_sources (
     source TEXT PRIMARY KEY, first_round TEXT NOT NULL, last_success TEXT NOT NULL DEFAULT '',
     last_new TEXT NOT NULL DEFAULT '', new_revisions INTEGER NOT NULL DEFAULT 0
@@ -159,6 +162,10 @@ class WatchState:
             db.execute("UPDATE watch_keys SET page = ? WHERE page = ?", (into, other))
             db.execute("UPDATE OR IGNORE watch_listed SET page = ? WHERE page = ?", (into, other))
             db.execute("DELETE FROM watch_listed WHERE page = ?", (other,))
+            db.execute(
+                "UPDATE OR IGNORE watch_entry_times SET page = ? WHERE page = ?", (into, other)
+            )
+            db.execute("DELETE FROM watch_entry_times WHERE page = ?", (other,))
             db.execute("DELETE FROM watch_pages WHERE id = ?", (other,))
 
     def update(self, page_id: int, **values: Any) -> None:
@@ -217,6 +224,23 @@ class WatchState:
                 if not db.execute("SELECT 1 FROM watch_listed WHERE page = ?", (page,)).fetchone()
             ]
         return left
+
+    def entry_moved(self, feed: str, page_id: int, stamp: str) -> bool:
+        """Record the time a feed gives its entry for a page; True if it moved since last read.
+
+        The first time a feed lists the page, or an entry without a time, is no move.
+        """
+        if not stamp:
+            return False
+        row = self._db.execute(
+            "SELECT stamp FROM watch_entry_times WHERE feed = ? AND page = ?", (feed, page_id)
+        ).fetchone()
+        if row and row[0] == stamp:
+            return False
+        self._db.execute(
+            "INSERT OR REPLACE INTO watch_entry_times VALUES (?, ?, ?)", (feed, page_id, stamp)
+        )
+        return row is not None
 
     def listed(self, page_id: int) -> bool:
         """Return True if some feed lists the page."""
