@@ -23,7 +23,8 @@ from versionvault.text import (
 from .conftest import run_cli
 
 STORY = [
-    "The harbour board voted on Tuesday to rebuild the north pier, which has been closed since a storm cracked its deck two winters ago.",
+    "The harbour board voted on Tuesday to rebuild the north pier, which has been closed since"
+    " a storm cracked its deck two winters ago.",
     "The work will cost £3.2 million and should be finished before the summer season of 2027.",
     "Fishing crews who moor at the pier will move to temporary berths inside the harbour wall.",
 ]
@@ -126,7 +127,8 @@ def test_site_names_are_stripped_before_and_after() -> None:
 
 
 def test_drop_selectors_remove_parts_before_extraction() -> None:
-    inner = "<div class='promo'><p>Our summer offer: two papers for the price of one, every day of the week.</p></div>"
+    offer = "Our summer offer: two papers for the price of one, every day of the week."
+    inner = f"<div class='promo'><p>{offer}</p></div>"
     html = page("Pier to be rebuilt", inner)
     assert "summer offer" in body_of(html)
     assert "summer offer" not in body_of(html, HtmlRules(drop=("div.promo",)))

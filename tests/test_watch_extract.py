@@ -108,7 +108,8 @@ def test_drop_selectors_and_churn_never_make_a_revision(
         drop=(".poll",),
         rate=6000,
     )
-    poll = "<div class='poll'><p>Today's poll: should the harbour open on Sundays? Yes 61% No 39%</p></div>"
+    question = "Today's poll: should the harbour open on Sundays? Yes 61% No 39%"
+    poll = f"<div class='poll'><p>{question}</p></div>"
     captures = [
         (CORPUS / f"{n}.html").read_text("utf-8") for n in ("churn-inline", "churn-inline.2")
     ]
