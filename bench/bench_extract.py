@@ -12,15 +12,20 @@ differs from the expected one; a page expected to be refused is right only when 
 Shingles ignore markup, so a second check is block-exact: the blocks of each body (text between
 blank lines; for (b), whose plain text has no blank lines, each line) are compared as exact
 strings, scored as F1 of the multiset, and a page is block-exact when every block matches.
-Run by hand; it prints figures only.
+Last, the time each takes per page: the best of --repeat runs, medians over the pages, and
+the ratio (a)/(b). Run by hand; it prints figures only.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
+import statistics
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +126,31 @@ def measure(page: Path) -> Row:
     )
 
 
+def _best_time(func: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def timing(pages: list[Path], repeat: int) -> str:
+    """Return the line of median milliseconds per page, (a) then (b), and their ratio."""
+    ours, bare = [], []
+    for page in pages:
+        data = page.read_bytes()
+
+        def extract_ours(data: bytes = data) -> None:
+            with contextlib.suppress(InvalidArticle):
+                parse_html(decode_html(data), "page", "corpus")
+
+        ours.append(_best_time(extract_ours, repeat))
+        bare.append(_best_time(lambda data=data: trafilatura.extract(data), repeat))
+    mine, theirs = statistics.median(ours) * 1000, statistics.median(bare) * 1000
+    return f"median ms per page: (a) {mine:.1f}, (b) {theirs:.1f}, ratio {mine / theirs:.2f}"
+
+
 def _mean(values: list[tuple[float, float, float]]) -> tuple[float, float, float]:
     count = max(len(values), 1)
     p, r, f = (sum(v[i] for v in values) / count for i in range(3))
@@ -164,9 +194,11 @@ def main() -> None:
     """Run the benchmark over the corpus and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of NAME.html pages")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per page (best kept)")
     args = parser.parse_args()
     pages = sorted(args.corpus.glob("*.html"))
     print(report([measure(page) for page in pages]))
+    print(timing(pages, args.repeat))
 
 
 if __name__ == "__main__":
