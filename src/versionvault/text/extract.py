@@ -136,7 +136,10 @@ def _extracted(tree: Any, mode: str) -> list[Piece]:
         favor_precision=mode == "precision",
         favor_recall=mode == "recall",
     )
-    return pieces_of(etree.fromstring(xml)) if xml else []
+    try:
+        return pieces_of(etree.fromstring(xml)) if xml else []
+    except (etree.LxmlError, ValueError):  # output trafilatura should never give; no text then
+        return []
 
 
 def parse_html(
