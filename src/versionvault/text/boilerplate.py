@@ -105,11 +105,11 @@ def notice_kind(text: str) -> str:
 
 def _link_line(span: Span) -> bool:
     """Return True for a line that only points elsewhere ("READ MORE: <link>", a bare link)."""
-    if not span.links:
-        return bool(_LABEL.match(span.text)) and words(span.text) <= _SHORT
+    if _LABEL.match(span.text) and words(span.text) <= _SHORT:
+        return True
     rest = _CHURNING.sub(" ", span.unlinked)
     linked = len(span.text) - len(span.unlinked)
-    return (words(rest) <= 4 and linked >= len(span.text) / 2) or bool(_LABEL.match(span.text))
+    return span.links > 0 and words(rest) <= 4 and linked >= len(span.text) / 2
 
 
 def _is_link_only(piece: Piece) -> bool:
