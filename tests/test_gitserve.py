@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from dulwich.repo import Repo
 from starlette.applications import Starlette
 
 from versionvault import gitserve
 from versionvault.archive import Vault
-from versionvault.gitserve import READ_ONLY_MESSAGE, _full_clone
+from versionvault.gitserve import READ_ONLY_MESSAGE
+from versionvault.gitwire import RequestRefused, parse_upload_request
 from versionvault.text import make_article
 from versionvault.web import create_app
 
@@ -111,12 +113,15 @@ def test_full_clone_requests_are_told_from_negotiations() -> None:
 
     want = pkt_line(b"want " + b"a" * 40 + b" side-band-64k ofs-delta\n")
     done = pkt_line(b"done\n")
-    assert _full_clone(want + pkt_line(None) + done) == (
-        [b"a" * 40],
-        {b"side-band-64k", b"ofs-delta"},
-    )
+    clone = parse_upload_request(want + pkt_line(None) + done)
+    assert clone.full_clone
+    assert (clone.wants, clone.capabilities) == ([b"a" * 40], [b"side-band-64k", b"ofs-delta"])
     have = pkt_line(b"have " + b"b" * 40 + b"\n")
-    assert _full_clone(want + pkt_line(None) + have + done) is None
-    assert _full_clone(want + pkt_line(b"deepen 1\n") + pkt_line(None) + done) is None
-    assert _full_clone(want + pkt_line(None)) is None
-    assert _full_clone(b"zzzz") is None
+    assert not parse_upload_request(want + pkt_line(None) + have + done).full_clone
+    assert not parse_upload_request(
+        want + pkt_line(b"deepen 1\n") + pkt_line(None) + done
+    ).full_clone
+    assert not parse_upload_request(want + pkt_line(b"deepen 1\n") + pkt_line(None)).full_clone
+    for bad in (want + pkt_line(None), b"zzzz", want + pkt_line(None) + done + done):
+        with pytest.raises(RequestRefused):
+            parse_upload_request(bad)

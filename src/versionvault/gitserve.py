@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
+import logging
 import os
-import queue
-import re
 import struct
-import threading
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import anyio.to_thread
-from dulwich.objects import ObjectID
+from dulwich.errors import GitProtocolError
+from dulwich.objects import Commit, ObjectID
 from dulwich.pack import (
     OFS_DELTA,
     REF_DELTA,
@@ -26,55 +23,33 @@ from dulwich.pack import (
     pack_object_header,
     unpack_object,
 )
-from dulwich.protocol import ReceivableProtocol, pkt_line
+from dulwich.protocol import CAPABILITY_FILTER, ReceivableProtocol, pkt_line
 from dulwich.repo import Repo
 from dulwich.server import BackendRepo, DictBackend, UploadPackHandler
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+
+from .gitwire import (
+    CHUNK_SIZE,
+    NO_CACHE,
+    BodyReader,
+    Cancelled,
+    GitRefusal,
+    RequestRefused,
+    UploadRequest,
+    Writer,
+    answer,
+    parse_upload_request,
+    refused,
+)
 
 __all__ = ["CHUNK_SIZE", "READ_ONLY_MESSAGE", "create_git_app"]
 
-CHUNK_SIZE = 256 * 1024
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
+_RESULT = "application/x-git-upload-pack-result"
 READ_ONLY_MESSAGE = "this VersionVault archive is read-only: push is refused"
-_NO_CACHE = {"Cache-Control": "no-cache, max-age=0, must-revalidate", "Expires": "0"}
-_END = object()
-
-Writer = Callable[[bytes], None]
-
-
-class _Cancelled(Exception):
-    """The client went away; the pack writer stops."""
-
-
-def _full_clone(body: bytes) -> tuple[list[bytes], set[bytes]] | None:
-    """Return wants and capabilities of a request that has nothing yet, else None."""
-    pos, flushed, done = 0, False, False
-    wants: list[bytes] = []
-    capabilities: set[bytes] = set()
-    while pos < len(body):
-        try:
-            size = int(body[pos : pos + 4], 16)
-        except ValueError:
-            return None
-        if size == 0:
-            flushed, pos = True, pos + 4
-            continue
-        line = body[pos + 4 : pos + size].rstrip(b"\n")
-        pos += size
-        if line.startswith(b"want ") and not flushed:
-            words = line.split(b" ")
-            if not re.fullmatch(rb"[0-9a-f]{40}", words[1]):
-                return None
-            capabilities.update(words[2:])
-            wants.append(words[1])
-        elif line == b"done" and flushed:
-            done = True
-        else:
-            return None  # haves, shallow, deepen, filter: dulwich negotiates those
-    return (wants, capabilities) if wants and done else None
 
 
 @dataclass
@@ -234,85 +209,87 @@ def _send_reused_pack(repo: Repo, capabilities: set[bytes], write: Writer) -> bo
     return True
 
 
-def _run_upload_pack(repo_path: Path, body: bytes, advertise: bool, write: Writer) -> None:
+class _UploadPack(UploadPackHandler):
+    """Dulwich's upload-pack without `filter`: a partial clone would need blobs by sha later."""
+
+    def capabilities(self) -> list[bytes]:
+        return [cap for cap in super().capabilities() if cap != CAPABILITY_FILTER]
+
+    @classmethod
+    def innocuous_capabilities(cls) -> list[bytes]:
+        # git asks for `filter` even when it was not advertised (and then filters nothing)
+        return [*super().innocuous_capabilities(), CAPABILITY_FILTER]
+
+
+def _handler(repo: Repo, body: bytes, advertise: bool, write: Writer) -> UploadPackHandler:
+    def write_fn(data: bytes) -> int:
+        write(data)
+        return len(data)
+
+    proto = ReceivableProtocol(BytesIO(body).read, write_fn)
+    repos: dict[str, BackendRepo] = {"/": repo}
+    return _UploadPack(
+        DictBackend(repos), ["/"], proto, stateless_rpc=True, advertise_refs=advertise
+    )
+
+
+def _advertise(repo_path: Path, write: Writer) -> None:
     repo = Repo(str(repo_path))
     try:
-        request = None if advertise else _full_clone(body)
-        wanted = request and all(ObjectID(sha) in repo.object_store for sha in request[0])
-        if request and wanted and _send_reused_pack(repo, request[1], write):
-            return
-
-        def write_fn(data: bytes) -> int:
-            write(data)
-            return len(data)
-
-        proto = ReceivableProtocol(BytesIO(body).read, write_fn)
-        repos: dict[str, BackendRepo] = {"/": repo}
-        backend = DictBackend(repos)
-        handler = UploadPackHandler(
-            backend, ["/"], proto, stateless_rpc=True, advertise_refs=advertise
-        )
-        if advertise:
-            proto.write_pkt_line(b"# service=git-upload-pack\n")
-            proto.write_pkt_line(None)
-        handler.handle()
+        write(pkt_line(b"# service=git-upload-pack\n") + pkt_line(None))
+        _handler(repo, b"", True, write).handle()
     finally:
         repo.close()
 
 
-async def _stream(job: Callable[[Writer], None]) -> AsyncIterator[bytes]:
-    """Run `job` in a thread and yield what it writes in chunks of about CHUNK_SIZE."""
-    chunks: queue.Queue[object] = queue.Queue(maxsize=8)
-    cancelled = threading.Event()
-
-    def put(item: object) -> None:
-        while not cancelled.is_set():
-            try:
-                chunks.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-        raise _Cancelled
-
-    def worker() -> None:
-        buffer = bytearray()
-
-        def write(data: bytes) -> None:
-            buffer.extend(data)
-            if len(buffer) >= CHUNK_SIZE:
-                put(bytes(buffer))
-                buffer.clear()
-
-        try:
-            job(write)
-            if buffer:
-                put(bytes(buffer))
-        except _Cancelled:
-            return
-        except Exception as exc:  # reported to the stream, which ends it
-            put(exc)
-            return
-        put(_END)
-
-    thread = threading.Thread(target=worker, name="upload-pack", daemon=True)
-    thread.start()
+def _check(repo: Repo, request: UploadRequest) -> None:
+    """Refuse what dulwich would fail on mid-answer; drop haves that are not commits."""
+    tips = set(repo.get_refs().values())
+    for sha in request.wants:
+        if ObjectID(sha) not in tips:
+            raise GitRefusal(f"upload-pack: not our ref {sha.decode()}")
     try:
-        while True:
-            item = await anyio.to_thread.run_sync(chunks.get)
-            if item is _END:
-                return
-            if isinstance(item, Exception):
-                raise item
-            assert isinstance(item, bytes)
-            yield item
+        _handler(repo, b"", False, lambda data: None).set_client_capabilities(request.capabilities)
+    except GitProtocolError as exc:
+        raise RequestRefused(400, str(exc).strip("'\"")) from None
+    store = repo.object_store
+    request.haves = [
+        sha
+        for sha in request.haves
+        if ObjectID(sha) not in store or store.get_raw(ObjectID(sha))[0] == Commit.type_num
+    ]
+
+
+def _upload(repo_path: Path, request: UploadRequest, write: Writer) -> None:
+    """Answer a checked request; a failure once the answer began is told in band, not raised."""
+    repo = Repo(str(repo_path))
+    began = False
+
+    def counted(data: bytes) -> None:
+        nonlocal began
+        began = True
+        write(data)
+
+    try:
+        _check(repo, request)
+        if request.full_clone and _send_reused_pack(repo, set(request.capabilities), counted):
+            return
+        _handler(repo, request.encode(), False, counted).handle()
+    except Cancelled:
+        raise
+    except Exception as exc:
+        if not began:
+            raise
+        logging.getLogger(__name__).error("upload-pack stopped after its answer began: %s", exc)
+        write(pkt_line(b"\x03" + f"the server failed: {exc}\n".encode()))
     finally:
-        cancelled.set()
+        repo.close()
 
 
 def create_git_app(repo_path: Path) -> Starlette:
     """Return an ASGI app serving `git clone`/`git fetch` of the repository, read-only."""
 
-    def info_refs(request: Request) -> Response:
+    async def info_refs(request: Request) -> Response:
         service = request.query_params.get("service", "")
         if service == "git-receive-pack":
             body = (
@@ -321,37 +298,31 @@ def create_git_app(repo_path: Path) -> Starlette:
                 + pkt_line(f"ERR {READ_ONLY_MESSAGE}\n".encode())
             )
             return Response(
-                body, media_type="application/x-git-receive-pack-advertisement", headers=_NO_CACHE
+                body, media_type="application/x-git-receive-pack-advertisement", headers=NO_CACHE
             )
         if service != "git-upload-pack":
             return PlainTextResponse(
                 "only git's smart HTTP protocol is served: use `git clone`\n", status_code=403
             )
-        return StreamingResponse(
-            _stream(lambda write: _run_upload_pack(repo_path, b"", True, write)),
-            media_type="application/x-git-upload-pack-advertisement",
-            headers=_NO_CACHE,
+        return await answer(
+            lambda write: _advertise(repo_path, write),
+            "application/x-git-upload-pack-advertisement",
         )
 
     async def upload_pack(request: Request) -> Response:
         if request.headers.get("content-type") != "application/x-git-upload-pack-request":
             return PlainTextResponse("invalid Content-Type\n", status_code=415)
-        raw = bytearray()
-        async for part in request.stream():
-            raw.extend(part)
-            if len(raw) > MAX_REQUEST_BYTES:
-                return PlainTextResponse("request too large\n", status_code=413)
-        body = bytes(raw)
-        if request.headers.get("content-encoding") == "gzip":
-            try:
-                body = gzip.decompress(body)
-            except (OSError, EOFError, zlib.error):
-                return PlainTextResponse("bad gzip body\n", status_code=400)
-        return StreamingResponse(
-            _stream(lambda write: _run_upload_pack(repo_path, body, False, write)),
-            media_type="application/x-git-upload-pack-result",
-            headers=_NO_CACHE,
-        )
+        try:
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+                raise RequestRefused(413, f"the request is larger than {MAX_REQUEST_BYTES} bytes")
+            reader = BodyReader(request.headers.get("content-encoding", ""), MAX_REQUEST_BYTES)
+            async for part in request.stream():
+                reader.feed(part)
+            parsed = parse_upload_request(reader.finish())
+        except RequestRefused as refusal:
+            return refused(refusal, _RESULT)
+        return await answer(lambda write: _upload(repo_path, parsed, write), _RESULT)
 
     def receive_pack(request: Request) -> Response:
         return PlainTextResponse(READ_ONLY_MESSAGE + "\n", status_code=403)
