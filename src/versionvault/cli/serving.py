@@ -83,12 +83,19 @@ def build_demo(home: Path) -> Vault:
 def _serve(vault: Vault, host: str, port: int, base_url: str = "") -> None:
     import uvicorn
 
-    from ..web import create_app
+    from ..web import PromptH11Protocol, create_app
 
     click.echo(f"serving {vault.home} at http://{host}:{port}/ (Ctrl+C stops)")
     app = create_app(vault, base_url=base_url_of(vault, base_url))
     with alerts_running(vault, base_url_of(vault, base_url, f"http://{host}:{port}")):
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=False,
+            http=PromptH11Protocol,
+        )
 
 
 @main.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .app import create_app
+from .limits import PromptH11Protocol, RequestLimits
 from .site import Settings, Site
 
-__all__ = ["Settings", "Site", "create_app"]
+__all__ = ["PromptH11Protocol", "RequestLimits", "Settings", "Site", "create_app"]

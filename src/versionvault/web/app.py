@@ -18,6 +18,7 @@ from ..gitserve import create_git_app
 from . import api, articles, card, diffs, feeds, recent, revisions, status
 from .edit import edit_routes
 from .editing import editing_routes
+from .limits import RequestLimits
 from .params import BadRequest
 from .session import SessionCookies, Sessions, session_routes
 from .site import Settings, Site
@@ -134,7 +135,11 @@ def create_app(vault: Vault, settings: Settings | None = None, base_url: str = "
     site.learn(table)
     app = Starlette(
         routes=table,
-        middleware=[Middleware(SecurityHeaders), Middleware(SessionCookies, sessions=sessions)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(RequestLimits),
+            Middleware(SessionCookies, sessions=sessions),
+        ],
         exception_handlers={
             ArticleNotFound: not_found,
             RevisionNotFound: not_found,
