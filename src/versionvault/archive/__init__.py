@@ -12,7 +12,14 @@ from .editors import (
     load_editors,
     revoke_editor,
 )
-from .errors import ArticleNotFound, ImportStopped, RevisionNotFound, StaleRevision, VaultError
+from .errors import (
+    ArticleNotFound,
+    DiskFull,
+    ImportStopped,
+    RevisionNotFound,
+    StaleRevision,
+    VaultError,
+)
 from .importer import IMPORT_BATCH
 from .index import Index
 from .maintenance import push, repack, repo_size, write_bundle_file
@@ -40,6 +47,7 @@ __all__ = [
     "CommitRecord",
     "ConcurrentUpdate",
     "Diff",
+    "DiskFull",
     "Editor",
     "EditorError",
     "Event",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -16,7 +17,7 @@ from typing import TypeVar
 from ..diff import count_words
 from ..text import Article, InvalidArticle, parse_article
 from .commits import InvalidIdentity
-from .errors import ImportStopped
+from .errors import DiskFull, ImportStopped
 from .index import Index, Known
 from .revise import Change, Record, content_digest, measure_all, new_commit, read_record
 from .store import Store
@@ -174,10 +175,23 @@ class _Import:
                     break
                 reading.extend(self.read(chunk) for chunk in islice(chunks, 1))
             batch = ahead.popleft()
-            self.write(batch, ahead)
+            try:
+                self.write(batch, ahead)
+            except OSError as exc:
+                full = DiskFull.of(exc, self.stopped_at(batch))
+                if full is None:
+                    raise
+                raise full from None
             if batch.error:
                 saved = f"the {self.saved} revisions before it were saved"
                 raise ImportStopped(f"{batch.error}; {saved}")
+
+    def stopped_at(self, batch: _Batch) -> str:
+        """Say where the import stopped, at `batch`, and what it saved before."""
+        first = batch.parsed[0].number if batch.parsed else 0
+        return (
+            f"the import stopped at line {first}: the {self.saved} revisions before it were saved"
+        )
 
     def latest_of(self, article_id: str) -> _Latest | None:
         """Return an article's latest revision as main has it, or None."""
@@ -244,13 +258,14 @@ class _Import:
                 commit = txn.add(new_commit(record, number, change))
                 known.append((commit, record.article, words))
         self.left = txn.tip
-        self.index.catch_up(self.store, known=known)
+        self.saved += len(batch.planned)
+        with contextlib.suppress(DiskFull):  # saved: the index catches up when there is room
+            self.index.catch_up(self.store, known=known)
         if moved:
             for k, later in enumerate(ahead):
                 ahead[k] = self.plan(later.parsed, later.seq)
         if len(self.latest) > _IMPORT_CACHE:
             self.latest = {k: v for k, v in self.latest.items() if v.batch > batch.seq}
-        self.saved += len(batch.planned)
         self.unchanged += batch.unchanged
         if self.progress:
             self.progress(len(batch.planned) + batch.unchanged)

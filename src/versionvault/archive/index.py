@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,8 @@ from typing import Any
 from ..diff import count_words
 from ..text import Article, InvalidArticle, parse_article
 from .commits import CommitRecord, StoreError
+from .database import Connections
+from .errors import DiskFull
 from .rows import EVENT_COLUMNS, REVISION_COLUMNS, Event, Revision, event_of, revision_of
 from .store import Store
 
@@ -59,43 +61,66 @@ class Index:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        self.db.executescript(_SCHEMA)
-        self.db.executescript(_EVENT_SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        self._connections = Connections(path)
+        if self.ensure(_SCHEMA + _EVENT_SCHEMA):
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     @property
     def db(self) -> sqlite3.Connection:
-        """Return this thread's connection."""
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._local.db = db
-        return db
+        """Return this thread's connection (read-only while the disk is too full to open it)."""
+        return self._connections.get()
 
     def close(self) -> None:
         """Close this thread's connection."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._connections.close()
+
+    def ensure(self, schema: str, stand_in: bool = False) -> bool:
+        """Create what `schema` names and the database lacks; return True if it wrote.
+
+        Nothing is written when all is there, so an index opens on a full disk. With
+        `stand_in`, tables that cannot be written for want of space are made as empty TEMP
+        tables of this connection, so their readers find nothing rather than fail.
+        """
+        names = set(re.findall(r"IF NOT EXISTS (\w+)", schema))
+        tables = "SELECT name FROM sqlite_master UNION ALL SELECT name FROM sqlite_temp_master"
+        if names <= {row[0] for row in self.db.execute(tables)}:
+            return False
+        try:
+            self._connections.for_writing().executescript(schema)
+        except sqlite3.Error as exc:
+            failure = self._connections.failed(exc)
+            if not (stand_in and isinstance(failure, DiskFull)):
+                raise failure from None
+            self.db.executescript(schema.replace("CREATE TABLE", "CREATE TEMP TABLE"))
+            return False
+        return True
 
     class _Tx:
-        def __init__(self, db: sqlite3.Connection) -> None:
-            self.db = db
+        def __init__(self, connections: Connections) -> None:
+            self.connections = connections
+            self.db = connections.for_writing()
 
         def __enter__(self) -> sqlite3.Connection:
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self.connections.failed(exc) from None
             return self.db
 
-        def __exit__(self, kind: object, *_: object) -> None:
-            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        def __exit__(self, kind: object, value: BaseException | None, *_: object) -> None:
+            if kind is None:
+                try:
+                    self.db.execute("COMMIT")
+                    return
+                except sqlite3.Error as exc:
+                    value = exc
+            with contextlib.suppress(sqlite3.Error):  # a failed COMMIT leaves it open
+                self.db.execute("ROLLBACK")
+            if isinstance(value, sqlite3.Error):
+                raise self.connections.failed(value) from None
 
     def _write(self) -> Index._Tx:
-        return Index._Tx(self.db)
+        return Index._Tx(self._connections)
 
     def last_commit(self) -> str | None:
         """Return the last commit indexed."""

@@ -23,7 +23,7 @@ from dulwich.pack import (
     write_pack_index,
 )
 
-__all__ = ["DIR_MODE", "FILE_MODE", "Raw", "TreeBuilder", "write_pack"]
+__all__ = ["DIR_MODE", "FILE_MODE", "Raw", "TreeBuilder", "write_loose", "write_pack"]
 
 FILE_MODE = 0o100644
 DIR_MODE = 0o040000
@@ -215,7 +215,39 @@ def write_pack(store: DiskObjectStore, objects: list[Raw]) -> None:
         os.chmod(tmp_index, 0o444)
         os.replace(tmp, base + ".pack")
         os.replace(tmp_index, base + ".idx")
+    except OSError as exc:
+        exc.filename = exc.filename or store.pack_dir
+        raise
     finally:
         Path(tmp).unlink(missing_ok=True)
         Path(tmp_index).unlink(missing_ok=True)
     store.packs  # noqa: B018 -- rescans the pack directory: the new pack is readable now
+
+
+def write_loose(store: DiskObjectStore, raw: Raw) -> None:
+    """Write one loose object: a temporary file, fsynced, then renamed into place.
+
+    dulwich's own writer leaves a `.lock` file behind when the disk is full; this one
+    leaves nothing but the object, or nothing at all.
+    """
+    sha = raw.sha.decode()
+    folder = os.path.join(store.path, sha[:2])
+    path = os.path.join(folder, sha[2:])
+    if os.path.exists(path):
+        return
+    os.makedirs(folder, exist_ok=True)
+    data = object_header(raw.type_num, len(raw.data)) + raw.data
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="tmp_obj_")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(zlib.compress(data, store.loose_compression_level))
+            f.flush()
+            if store.fsync_object_files:
+                os.fsync(f.fileno())
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, path)
+    except OSError as exc:
+        exc.filename = exc.filename or path  # a failed write names no file of its own
+        raise
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -12,9 +12,8 @@ from datetime import datetime
 from pathlib import Path
 
 from dulwich.errors import NotCommitError, NotTreeError
-from dulwich.file import FileLocked
 from dulwich.object_store import tree_lookup_path
-from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
+from dulwich.objects import Blob, Commit, ObjectID, Tree
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -30,7 +29,7 @@ from .commits import (
     parse_trailers,
     record_of,
 )
-from .packs import DIR_MODE, FILE_MODE, Raw, TreeBuilder, write_pack
+from .packs import DIR_MODE, FILE_MODE, Raw, TreeBuilder, write_loose, write_pack
 
 __all__ = ["HEAD", "MAIN", "ConcurrentUpdate", "Store", "Transaction"]
 
@@ -229,29 +228,23 @@ class Store:
             write_pack(store, objects)
             return
         for raw in objects:
-            obj = ShaFile.from_raw_string(raw.type_num, raw.data, ObjectID(raw.sha))
-            for _ in range(3):
-                try:
-                    store.add_object(obj)
-                    break
-                except FileLocked as locked:
-                    Path(os.fsdecode(locked.lockfilename)).unlink(missing_ok=True)
-            else:
-                raise StoreError("could not write an object: its lock file keeps coming back")
+            write_loose(store, raw)
 
     def move_main(self, old: str | None, new: str | None) -> None:
-        """Compare-and-swap main from `old` to `new`; clear a stale ref lock left by a crash."""
+        """Compare-and-swap main from `old` to `new` under git's lock file, as git does.
+
+        The new sha is written to `main.lock`, fsynced and renamed over `main`. A lock left
+        by a crash is cleared after a second; a lock that could not be written (a full
+        disk) is removed at once, main unmoved.
+        """
         assert new is not None
-        old_raw = old
-        lock = self.path / "refs" / "heads" / "main.lock"
+        heads = self.path / "refs" / "heads"
+        lock = heads / "main.lock"
         waited = 0.0
         while True:
             try:
-                if old_raw is None:
-                    moved = self.repo.refs.add_if_new(MAIN, _oid(new))
-                else:
-                    moved = self.repo.refs.set_if_equals(MAIN, _oid(old_raw), _oid(new))
-            except FileLocked:
+                fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
                 if waited >= _STALE_REF_LOCK_SECONDS:
                     lock.unlink(missing_ok=True)
                     waited = 0.0
@@ -259,8 +252,19 @@ class Store:
                     time.sleep(0.05)
                     waited += 0.05
                 continue
-            if not moved:
-                raise ConcurrentUpdate(f"main moved while writing (expected {old})")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    if self.tip() != old:
+                        raise ConcurrentUpdate(f"main moved while writing (expected {old})")
+                    f.write(new.encode() + b"\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(lock, heads / "main")
+            except BaseException as exc:
+                lock.unlink(missing_ok=True)  # after the rename the lock may be another's
+                if isinstance(exc, OSError):
+                    exc.filename = exc.filename or str(lock)
+                raise
             return
 
     def walk(self, since: str | None, tip: str | None = None) -> Iterator[CommitRecord]:

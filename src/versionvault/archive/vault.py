@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,7 +16,7 @@ from ..diff import WordDiff, compare
 from ..text import Article, InvalidArticle, parse_article, repeated_affixes, same_content
 from . import search
 from .commits import Identity, InvalidIdentity, StoreError
-from .errors import ArticleNotFound, RevisionNotFound, StaleRevision, VaultError
+from .errors import ArticleNotFound, DiskFull, RevisionNotFound, StaleRevision, VaultError
 from .files import read_article_file
 from .importer import IMPORT_BATCH, import_records
 from .index import Index
@@ -79,7 +80,14 @@ class Vault:
         self.home = home
         self.store = Store(home / "articles.git")
         self.index = Index(home / "index.sqlite3")
-        self.index.catch_up(self.store)
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Index what git has and the index lacks; a full disk leaves it behind, readable."""
+        self.index_behind = True  # until caught up: then reads show every commit
+        with contextlib.suppress(DiskFull):
+            self.index.catch_up(self.store)
+            self.index_behind = False
 
     @classmethod
     def init(cls, home: Path) -> Vault:
@@ -168,15 +176,26 @@ class Vault:
         return self._locked_write(write)
 
     def _locked_write(self, write: Callable[[Transaction], _T]) -> _T:
-        """Run `write` under the write lock on a caught-up index; retry if main moved."""
+        """Run `write` under the write lock on a caught-up index; retry if main moved.
+
+        A full disk raises DiskFull: nothing was saved unless main moved to the new commit.
+        """
         while True:
+            base: str | None = None
             try:
                 with self.store.transaction() as txn:
+                    base = txn.tip
                     self.index.catch_up(self.store)
                     result = write(txn)
             except ConcurrentUpdate:
                 continue
-            self.index.catch_up(self.store)
+            except OSError as exc:
+                full = DiskFull.of(exc)
+                if full is None:
+                    raise
+                if base is None or txn.tip in (base, None) or self.store.tip() != txn.tip:
+                    raise full from None
+            self._catch_up()
             return result
 
     def _removed_after(self, latest: Revision) -> bool:
@@ -251,7 +270,10 @@ class Vault:
         parallel: bool = True,
     ) -> tuple[int, int]:
         """Import JSONL revisions in order, one pack per batch; return (saved, unchanged)."""
-        return import_records(self.store, self.index, lines, progress, batch, parallel)
+        try:
+            return import_records(self.store, self.index, lines, progress, batch, parallel)
+        finally:
+            self._catch_up()
 
     # -- reading -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from ..archive import (
+    DiskFull,
     EditorError,
     StoreError,
     Vault,
@@ -31,9 +32,14 @@ def user_errors(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            warn_if_behind()
+            return result
         except (VaultError, InvalidArticle, StoreError, EditorError) as exc:
             fail(str(exc))
+        except OSError as exc:  # a full disk, a folder that cannot be written...
+            full = exc if isinstance(exc, DiskFull) else DiskFull.of(exc, "free some space first")
+            fail(str(full) if full else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
 
     return wrapper  # type: ignore[return-value]
 
@@ -45,7 +51,19 @@ def archive_home(ctx: click.Context) -> Path:
 def open_vault(ctx: click.Context, create: bool = False) -> Vault:
     vault = Vault.init(archive_home(ctx)) if create else Vault.open(archive_home(ctx))
     ctx.call_on_close(vault.close)
+    ctx.meta["vault"] = vault
     return vault
+
+
+def warn_if_behind() -> None:
+    """After a command that worked: say so if the index could not show all of git."""
+    vault = click.get_current_context().meta.get("vault")
+    if vault is not None and vault.index_behind:
+        click.echo(
+            "warning: no space left on device to update the index: the newest revisions are "
+            "in git but not shown yet (the index catches up when there is room)",
+            err=True,
+        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

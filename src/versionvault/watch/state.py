@@ -98,7 +98,7 @@ class WatchState:
 
     def __init__(self, index: Index) -> None:
         self._index = index
-        index.db.executescript(_WATCH_SCHEMA)
+        index.ensure(_WATCH_SCHEMA, stand_in=True)  # no write if they exist
 
     @property
     def _db(self) -> sqlite3.Connection:

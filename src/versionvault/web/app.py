@@ -13,7 +13,14 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..archive import ArticleNotFound, RevisionNotFound, Vault, VaultError, site_base_url
+from ..archive import (
+    ArticleNotFound,
+    DiskFull,
+    RevisionNotFound,
+    Vault,
+    VaultError,
+    site_base_url,
+)
 from ..gitserve import create_git_app
 from . import api, articles, card, diffs, feeds, recent, revisions, status
 from .edit import edit_routes
@@ -37,6 +44,7 @@ _HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 500: "Server error"}
+_TITLES[507] = "The disk is full"
 
 
 class SecurityHeaders:
@@ -128,6 +136,12 @@ def create_app(vault: Vault, settings: Settings | None = None, base_url: str = "
         response.headers.update(exc.headers or {})
         return response
 
+    def disk_full(request: Request, exc: Exception) -> Response:
+        full = DiskFull.of(exc)
+        if full is None:
+            raise exc  # not the disk: the server error handler answers and logs it
+        return _error(site, request, 507, str(full))
+
     def server_error(request: Request, exc: Exception) -> Response:
         return _error(site, request, 500, "something went wrong on our side")
 
@@ -146,6 +160,7 @@ def create_app(vault: Vault, settings: Settings | None = None, base_url: str = "
             BadRequest: bad_request,
             VaultError: bad_request,
             HTTPException: http_error,
+            OSError: disk_full,
             Exception: server_error,
         },
     )
