@@ -126,6 +126,15 @@ def test_on_a_full_disk_reads_work_and_writes_say_one_true_line(
         assert line.endswith("; nothing was saved")
         line = one_error_line(run_process(home, "import", str(lines)))
         assert "no space left on device" in line and "the 0 revisions before it were saved" in line
+        line = one_error_line(run_process(home, "watch", "--once"))
+        assert line.endswith("the round stopped; the 0 revisions it saved are kept"), line
+        sources = (home / "sources.toml").read_bytes()
+        line = one_error_line(run_process(home, "source", "add", "wire", "--rate", "2"))
+        assert line == f"error: no space left on device while writing {home}/sources.toml; " + (
+            "free some space first"
+        )
+        assert (home / "sources.toml").read_bytes() == sources
+        assert not (home / "sources.tmp").exists()
         assert (tip(home), commits(home)) == (before, count)
 
         with serve_process(home, tmp_path / "server.log") as server:

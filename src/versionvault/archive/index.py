@@ -74,6 +74,10 @@ class Index:
         """Close this thread's connection."""
         self._connections.close()
 
+    def failed(self, exc: sqlite3.Error) -> Exception:
+        """Return what to raise for a failed statement: DiskFull when the disk is full."""
+        return self._connections.failed(exc)
+
     def ensure(self, schema: str, stand_in: bool = False) -> bool:
         """Create what `schema` names and the database lacks; return True if it wrote.
 

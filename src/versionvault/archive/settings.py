@@ -167,12 +167,17 @@ def read_settings(path: Path) -> dict[str, Any]:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(
-        "# VersionVault sources: `versionvault source add` edits this file.\n\n"
-        + tomli_w.dumps(data),
-        "utf-8",
-    )
-    tmp.replace(path)
+    try:
+        tmp.write_text(
+            "# VersionVault sources: `versionvault source add` edits this file.\n\n"
+            + tomli_w.dumps(data),
+            "utf-8",
+        )
+        tmp.replace(path)
+    except OSError as exc:  # a full disk: the old file stays as it was
+        tmp.unlink(missing_ok=True)
+        exc.filename = exc.filename or str(path)
+        raise
 
 
 def save_sources(path: Path, settings: SourceSettings) -> None:

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from ..archive import Source, SourceSettings, StoreError, Vault, VaultError
+from ..archive import DiskFull, Source, SourceSettings, StoreError, Vault, VaultError
 from ..diff import count_words
 from ..text import InvalidArticle, InvalidSelector
 from .fetch import Fetched
@@ -54,6 +54,8 @@ class Recorder:
         """Record one result with `func`; a failure becomes a warning, not the round's end."""
         try:
             func(fetched, tally)
+        except DiskFull:
+            raise  # no page can be saved: the round stops
         except Exception as exc:  # one bad page must not stop a round
             log.exception("watching %s failed", fetched.request.url)
             self.warn(tally, "", fetched.request.url, "error", f"internal error: {exc!r}")

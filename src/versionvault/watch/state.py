@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +94,25 @@ class FeedState:
     last_ok: str
 
 
+class _Statements:
+    """The index's connection for the watch tables: a full disk raises DiskFull, not sqlite3's."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._index.db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise self._index.failed(exc) from None
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        try:
+            return self._index.db.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise self._index.failed(exc) from None
+
+
 class WatchState:
     """The watcher's schedule and bookkeeping, kept in the index so a restart resumes."""
 
@@ -101,8 +121,8 @@ class WatchState:
         index.ensure(_WATCH_SCHEMA, stand_in=True)  # no write if they exist
 
     @property
-    def _db(self) -> sqlite3.Connection:
-        return self._index.db
+    def _db(self) -> _Statements:
+        return _Statements(self._index)
 
     def _page(self, where: str, params: tuple[Any, ...]) -> list[WatchedPage]:
         rows = self._db.execute(f"SELECT {_PAGE_COLUMNS} FROM watch_pages WHERE {where}", params)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ..archive import SourceSettings, Vault, VaultError
+from ..archive import DiskFull, SourceSettings, Vault, VaultError
 from .fetch import Fetched, Fetcher, FetchOptions, Request
 from .recorder import Recorder
 from .report import RoundReport, Tally, WatchWarning
@@ -66,9 +66,16 @@ class Watcher:
 
     async def run_round(self, targets: Sequence[str] = ()) -> RoundReport:
         """Check every feed, then every page that is due; with `targets`, only those URLs."""
-        now = self.clock().astimezone(UTC)
+        tally = Tally(self.clock().astimezone(UTC))
+        try:
+            return await self._round(targets, tally)
+        except DiskFull as full:
+            kept = f"the round stopped; the {tally.saved} revisions it saved are kept"
+            raise DiskFull(full.what, kept) from None
+
+    async def _round(self, targets: Sequence[str], tally: Tally) -> RoundReport:
+        now = tally.now
         began = time.monotonic()
-        tally = Tally(now)
         recorder = self._recorder
         try:
             settings = self.vault.sources
@@ -122,6 +129,8 @@ class Watcher:
             started = time.monotonic()
             try:
                 result = await self.run_round(targets)
+            except DiskFull as full:
+                log.error("a watch round failed: %s", full)
             except Exception:  # a service outlives one bad round; the log keeps the cause
                 log.exception("a watch round failed")
             else:
