@@ -85,6 +85,10 @@ def sound(home: Path) -> None:
     files = (home / "articles.git").rglob("*")
     strays = [p for p in files if p.suffix == ".lock" and p.name != "versionvault.lock"]
     assert not strays, strays
+    leftovers = [p.name for p in home.iterdir() if p.suffix == ".tmp"]
+    assert not leftovers, leftovers  # no half-written settings or alert queue
+    secret = home / "session.key"
+    assert not secret.exists() or len(secret.read_bytes().strip()) >= 32
     verified = run_process(home, "verify")
     assert verified.returncode == 0 and verified.stdout.startswith("ok"), verified.stderr
     with Vault.open(home) as vault:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import DiskFull
 from .notify import Message, Rule, apprise_module, load_rules, message_for, redact
 from .rows import Revision
 from .vault import Vault
@@ -88,12 +89,17 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False, indent=1)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False, indent=1)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)
+    except OSError as exc:  # a full disk: the queue stays as it was
+        tmp.unlink(missing_ok=True)
+        exc.filename = exc.filename or str(path)
+        raise
 
 
 def _newest(vault: Vault) -> dict[str, Any]:
@@ -290,7 +296,12 @@ class Notifier:
     def _guarded_step(self, stop: threading.Event) -> None:
         try:
             self.step(stop)
-        except Exception:  # a bad rule or a full disk must not end the service's alerts
+        except OSError as exc:
+            full = DiskFull.of(exc, "the alerts wait for room")
+            if full is None:
+                raise
+            log.warning("an alert step failed: %s", full)
+        except Exception:  # a bad rule must not end the service's alerts
             log.exception("an alert step failed")
 
 

@@ -29,6 +29,7 @@ from .commits import (
     parse_trailers,
     record_of,
 )
+from .errors import DiskFull
 from .packs import DIR_MODE, FILE_MODE, Raw, TreeBuilder, write_loose, write_pack
 
 __all__ = ["HEAD", "MAIN", "ConcurrentUpdate", "Store", "Transaction"]
@@ -203,7 +204,14 @@ class Store:
             self.repo.refs.get_packed_refs()
             txn = Transaction(self)
             yield txn
-            txn.flush()
+            try:
+                txn.flush()
+            except OSError as exc:  # a full disk: DiskFull, unless main did move (then saved)
+                full = DiskFull.of(exc)
+                if full is None:
+                    raise
+                if self.tip() != txn.tip:
+                    raise full from None
 
     @contextmanager
     def locked(self) -> Iterator[None]:

@@ -176,25 +176,14 @@ class Vault:
         return self._locked_write(write)
 
     def _locked_write(self, write: Callable[[Transaction], _T]) -> _T:
-        """Run `write` under the write lock on a caught-up index; retry if main moved.
-
-        A full disk raises DiskFull: nothing was saved unless main moved to the new commit.
-        """
+        """Run `write` under the write lock on a caught-up index; retry if main moved."""
         while True:
-            base: str | None = None
             try:
                 with self.store.transaction() as txn:
-                    base = txn.tip
                     self.index.catch_up(self.store)
                     result = write(txn)
             except ConcurrentUpdate:
                 continue
-            except OSError as exc:
-                full = DiskFull.of(exc)
-                if full is None:
-                    raise
-                if base is None or txn.tip in (base, None) or self.store.tip() != txn.tip:
-                    raise full from None
             self._catch_up()
             return result
 

@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..archive import EditorError, RevokedToken, authenticate, load_editors
+from ..archive import DiskFull, EditorError, RevokedToken, authenticate, load_editors
 from .site import Site, link
 
 __all__ = [
@@ -95,17 +95,33 @@ class RateLimit:
 
 
 def _secret(path: Path) -> bytes:
-    """Return the archive's session secret, created (readable by its owner only) if missing."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes().strip()
+    """Return the archive's session secret, created (readable by its owner only) if missing.
+
+    It is written whole or not at all (an empty file, left by a full disk, counts as
+    missing); when the disk is full this process makes do with a secret of its own, so
+    its sign-ins last until a restart.
+    """
+    key = path.read_bytes().strip() if path.exists() else b""
+    if key:
         if len(key) < 32:
-            raise ValueError(f"{path} is too short to be a session secret") from None
+            raise ValueError(f"{path} is too short to be a session secret")
         return key
     key = secrets.token_hex(32).encode()
-    with os.fdopen(fd, "wb") as out:
-        out.write(key + b"\n")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            out.write(key + b"\n")
+        if path.exists():
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # another process may have made one meanwhile: theirs wins
+    except FileExistsError:
+        return _secret(path)
+    except OSError as exc:
+        if DiskFull.of(exc) is None:
+            raise
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
 
 
