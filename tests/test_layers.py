@@ -9,7 +9,13 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "versionvault"
 # Lowest first: a package may import its own layer or a lower one, never a higher one.
 LAYERS = {"text": 0, "diff": 0, "archive": 1, "watch": 2, "gitserve": 2, "web": 3, "cli": 4}
-STORE = {"archive/commits.py", "archive/packs.py", "archive/store.py", "archive/maintenance.py"}
+STORE = {
+    "archive/commits.py",
+    "archive/packs.py",
+    "archive/store.py",
+    "archive/maintenance.py",
+    "archive/replica.py",
+}
 SQL_MODULES = {"archive/index.py", "archive/rows.py", "archive/search.py", "watch/state.py"}
 IO_MODULES = {"os", "pathlib", "subprocess", "socket", "sqlite3", "dulwich", "shutil", "httpx"}
 _SQL = re.compile(r"\b(SELECT|INSERT|DELETE FROM|CREATE TABLE|UPDATE \w+ SET)\b")

@@ -17,6 +17,7 @@ from .importer import IMPORT_BATCH
 from .index import Index
 from .maintenance import push, repack, repo_size, write_bundle_file
 from .notify import Message, Rule, add_rule, load_rules, redact, remove_rule, site_base_url
+from .replica import ReadOnlyReplica, Synced, primary_site
 from .revise import MAX_INPUT_BYTES, parse_time
 from .rows import ArticleRow, Event, Revision
 from .settings import (
@@ -50,6 +51,7 @@ __all__ = [
     "Message",
     "Notifier",
     "Options",
+    "ReadOnlyReplica",
     "Revision",
     "RevisionNotFound",
     "RevokedToken",
@@ -60,6 +62,7 @@ __all__ = [
     "StaleRevision",
     "Store",
     "StoreError",
+    "Synced",
     "UnknownToken",
     "Vault",
     "VaultError",
@@ -75,6 +78,7 @@ __all__ = [
     "load_sources",
     "notify_in_background",
     "parse_time",
+    "primary_site",
     "push",
     "redact",
     "remove_rule",
