@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from versionvault.archive import (
     Revision,
@@ -17,6 +18,7 @@ from versionvault.archive import (
     add_editor,
     add_source,
 )
+from versionvault.cli import main
 from versionvault.text import Article
 from versionvault.watch import RemoteSaver, RoundReport, Watcher, article_id_for
 from versionvault.web import create_app
@@ -86,10 +88,29 @@ def test_watch_remote_saves_into_the_primary(
     again = run_cli(outpost, "watch", "--once", "--remote", primary, "--token", token)
     assert again.exit_code == 0 and "0 saved" in again.output
     assert len(vault.history(story)) == 1
-    env = run_cli(outpost, "watch", "--once", "--remote", primary)
-    assert env.output == (
+
+
+def test_watch_remote_as_the_readme_says(
+    vault: Vault, home: Path, primary: str, tmp_path: Path, paper: Site
+) -> None:
+    token = add_editor(home / "editors.toml", "outpost-north")
+    outpost = tmp_path / "outpost"
+    assert run_cli(outpost, "init").exit_code == 0
+    no_token = run_cli(outpost, "watch", "--once", "--remote", primary)
+    assert no_token.output == (
         "error: --remote needs an editor's token: --token TOKEN or VERSIONVAULT_TOKEN\n"
     )
+    feed_url = paper.url("/feed.xml")
+    added = run_cli(outpost, "source", "add", "paper", "--feed", feed_url, "--rate", "6000")
+    assert added.exit_code == 0, added.output
+    arguments = ["--archive", str(outpost), "watch", "--remote", primary, "--once"]
+    result = CliRunner().invoke(main, arguments, env={"VERSIONVAULT_TOKEN": token})
+    assert result.exit_code == 0, result.output
+    assert "3 saved" in result.output
+    vault.index.catch_up(vault.store)
+    assert vault.index.counts() == (3, 3)
+    with Vault.open(outpost) as local:
+        assert local.index.counts() == (0, 0)  # the outpost archives nothing itself
 
 
 class RacedSaver(RemoteSaver):

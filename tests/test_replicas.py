@@ -172,6 +172,17 @@ def test_replica_commands_fail_with_one_line(vault: Vault, home: Path, tmp_path:
         assert run_cli(replica, "replica", "init", base).exit_code == 0
     down = run_cli(replica, "replica", "sync")  # the primary is gone now
     assert down.exit_code == 1 and down.output.startswith("error: cannot fetch from the primary")
+    elsewhere = run_cli(replica, "serve", "--replica", "http://127.0.0.1:1")
+    assert elsewhere.output == (
+        f"error: the archive at {replica} is a replica of {base}, "
+        "not a replica of http://127.0.0.1:1\n"
+    )
+    primary = run_cli(home, "serve", "--replica", base)
+    assert primary.output == (
+        f"error: the archive at {home} is a primary archive, not a replica of {base}\n"
+    )
+    watching = run_cli(replica, "serve", "--replica", base, "--watch")
+    assert watching.exit_code == 1 and "watch --remote" in watching.output
 
 
 def test_serve_replica_syncs_in_the_background(vault: Vault, home: Path, tmp_path: Path) -> None:
@@ -195,6 +206,9 @@ def test_serve_replica_syncs_in_the_background(vault: Vault, home: Path, tmp_pat
             assert second["revisions"][0]["commit"] == saved.commit
             refused = httpx.post(f"{site}/api/articles/{STORY.id}/revisions", json={})
             assert refused.status_code == 403 and refused.json()["primary"] == base
+            clone = tmp_path / "clone"
+            git("clone", "-q", f"{site}/archive.git", str(clone))
+            assert git("rev-parse", "HEAD", cwd=clone).strip() == saved.commit
         finally:
             process.terminate()
             output, _ = process.communicate(timeout=30)
