@@ -169,14 +169,14 @@ class Vault:
 
         return self._locked_write(write)
 
-    def writable(self) -> None:
+    def check_writable(self) -> None:
         """Refuse (ReadOnlyReplica) if this archive is a replica: its primary takes writes."""
         if self.primary:
             raise ReadOnlyReplica(self.primary)
 
     def _locked_write(self, write: Callable[[Transaction], _T]) -> _T:
         """Run `write` under the write lock on a caught-up index; retry if main moved."""
-        self.writable()
+        self.check_writable()
         while True:
             try:
                 with self.store.transaction() as txn:
@@ -261,7 +261,7 @@ class Vault:
         parallel: bool = True,
     ) -> tuple[int, int]:
         """Import JSONL revisions in order, one pack per batch; return (saved, unchanged)."""
-        self.writable()
+        self.check_writable()
         return import_records(self.store, self.index, lines, progress, batch, parallel)
 
     # -- reading -------------------------------------------------------------------------

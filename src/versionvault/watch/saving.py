@@ -76,7 +76,7 @@ class LocalSaver:
     """Saves into a Vault in this process."""
 
     def __init__(self, vault: Vault) -> None:
-        vault.writable()
+        vault.check_writable()
         self.vault = vault
         self.index = vault.index
 
