@@ -227,3 +227,18 @@ def test_a_remote_watcher_that_is_refused_warns_and_saves_nothing(
     down = _round(RemoteSaver(f"http://127.0.0.1:{gone}", token, lost), Clock())
     assert down.saved == 0
     assert any("cannot reach the primary" in w.message for w in down.warnings)
+
+
+def test_a_remote_watcher_learns_site_names_from_the_primary(
+    vault: Vault, home: Path, primary: str, tmp_path: Path, paper: Site
+) -> None:
+    for slug, title in (("budget", "Budget passes"), ("roads", "Roads close")):
+        body = "Text of the story.\n"
+        vault.save_revision(Article(slug, "paper", f"{title} | The Paper", body))
+    paper.put("/news/story-1", article_page("Story 1 | The Paper", ["Item 1.", *TEXT]))
+    token = add_editor(home / "editors.toml", "outpost-north")
+    outpost = _outpost(tmp_path / "outpost", paper)
+    assert _round(RemoteSaver(primary, token, outpost), Clock()).saved == 3
+    vault.index.catch_up(vault.store)
+    story = vault.revision(article_id_for(paper.url("/news/story-1")))
+    assert story.title == "Story 1"
