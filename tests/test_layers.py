@@ -18,7 +18,13 @@ LAYERS = {
     "web": 3,
     "cli": 4,
 }
-STORE = {"archive/commits.py", "archive/packs.py", "archive/store.py", "archive/maintenance.py"}
+STORE = {
+    "archive/commits.py",
+    "archive/packs.py",
+    "archive/store.py",
+    "archive/maintenance.py",
+    "archive/replica.py",
+}
 SQL_MODULES = {
     "archive/database.py",
     "archive/index.py",

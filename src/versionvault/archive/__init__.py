@@ -24,6 +24,7 @@ from .importer import IMPORT_BATCH
 from .index import Index
 from .maintenance import push, repack, repo_size, write_bundle_file
 from .notify import Message, Rule, add_rule, load_rules, redact, remove_rule, site_base_url
+from .replica import ReadOnlyReplica, Synced, primary_site
 from .revise import MAX_INPUT_BYTES, parse_time
 from .rows import ArticleRow, Event, Revision
 from .settings import (
@@ -58,6 +59,7 @@ __all__ = [
     "Message",
     "Notifier",
     "Options",
+    "ReadOnlyReplica",
     "Revision",
     "RevisionNotFound",
     "RevokedToken",
@@ -68,6 +70,7 @@ __all__ = [
     "StaleRevision",
     "Store",
     "StoreError",
+    "Synced",
     "UnknownToken",
     "Vault",
     "VaultError",
@@ -83,6 +86,7 @@ __all__ = [
     "load_sources",
     "notify_in_background",
     "parse_time",
+    "primary_site",
     "push",
     "redact",
     "remove_rule",

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS revisions (
 CREATE INDEX IF NOT EXISTS revisions_by_source ON revisions (source, seq);
 CREATE INDEX IF NOT EXISTS revisions_by_kind ON revisions (kind, seq);
 CREATE INDEX IF NOT EXISTS revisions_by_editor ON revisions (editor, seq);
+CREATE INDEX IF NOT EXISTS revisions_by_url ON revisions (url);
 CREATE VIRTUAL TABLE IF NOT EXISTS revision_text USING fts5 (
     title, body, content='', tokenize='unicode61 remove_diacritics 2'
 );
@@ -303,6 +304,17 @@ class Index:
         cursor = self.db.execute(f"SELECT {REVISION_COLUMNS} FROM revisions ORDER BY seq")
         for row in cursor:
             yield revision_of(row)
+
+    def revisions_at_urls(self, urls: Sequence[str]) -> list[Revision]:
+        """Return every revision of the articles with a revision at one of `urls`, by seq."""
+        if not urls:
+            return []
+        marks = ", ".join("?" * len(urls))
+        return self._revisions(
+            f"article IN (SELECT article FROM revisions WHERE url IN ({marks}))",
+            tuple(urls),
+            "ORDER BY seq",
+        )
 
     def counts(self) -> tuple[int, int]:
         """Return (articles, revisions)."""

@@ -21,6 +21,7 @@ from .files import read_article_file
 from .importer import IMPORT_BATCH, import_records
 from .index import Index
 from .maintenance import push
+from .replica import ReadOnlyReplica, primary_of
 from .revise import Record, measure, new_commit, now, record_of, trailer_lines
 from .rows import ArticleRow, Event, Revision
 from .settings import SourceSettings, load_sources, sample_sources_text
@@ -81,6 +82,7 @@ class Vault:
         self.store = Store(home / "articles.git")
         self.index = Index(home / "index.sqlite3")
         self._catch_up()
+        self.primary = primary_of(self.store)
 
     def _catch_up(self) -> None:
         """Index what git has and the index lacks; a full disk leaves it behind, readable."""
@@ -175,8 +177,14 @@ class Vault:
 
         return self._locked_write(write)
 
+    def check_writable(self) -> None:
+        """Refuse (ReadOnlyReplica) if this archive is a replica: its primary takes writes."""
+        if self.primary:
+            raise ReadOnlyReplica(self.primary)
+
     def _locked_write(self, write: Callable[[Transaction], _T]) -> _T:
         """Run `write` under the write lock on a caught-up index; retry if main moved."""
+        self.check_writable()
         while True:
             try:
                 with self.store.transaction() as txn:
@@ -198,6 +206,7 @@ class Vault:
         observed: datetime | None = None,
         url: str = "",
         note: str = "",
+        editor: str = "",
     ) -> str:
         """Record an event (`removed`, `left-feed`) as a commit that keeps the tree; return it."""
         if event not in EVENTS:
@@ -215,6 +224,7 @@ class Vault:
                 ("Observed", moment.isoformat()),
                 ("Url", url or latest.url),
                 ("Note", note),
+                ("Editor", editor),
             ]
             lines = trailer_lines(trailers)
             what = "removed" if event == "removed" else "left its feed"
@@ -259,6 +269,7 @@ class Vault:
         parallel: bool = True,
     ) -> tuple[int, int]:
         """Import JSONL revisions in order, one pack per batch; return (saved, unchanged)."""
+        self.check_writable()
         try:
             return import_records(self.store, self.index, lines, progress, batch, parallel)
         finally:
@@ -324,6 +335,10 @@ class Vault:
         words = compare(left.fields(), left.body, right.fields(), right.body)
         skipped = max(0, abs(b.number - a.number) - 1)
         return Diff(article_id, a, b, words, skipped)
+
+    def revisions_at_url(self, *urls: str) -> list[Revision]:
+        """Return every revision of the articles ever seen at one of `urls`, in archive order."""
+        return self.index.revisions_at_urls(urls)
 
     def events(self, article_id: str) -> list[Event]:
         """Return an article's events (removed, left its feed), oldest first."""

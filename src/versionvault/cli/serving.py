@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,28 +37,47 @@ def _print_round(report: Any) -> None:
     "--interval", default=900, show_default=True, type=click.IntRange(min=1), help="Seconds."
 )
 @_BASE_URL
+@click.option(
+    "--remote",
+    metavar="URL",
+    help="Save through the write API of the primary at URL; this home keeps only "
+    "sources.toml and the watch state.",
+)
+@click.option("--token", envvar="VERSIONVAULT_TOKEN", help="An editor's token, for --remote.")
 @click.pass_context
 @user_errors
 def watch(
-    ctx: click.Context, urls: tuple[str, ...], once: bool, interval: int, base_url: str
+    ctx: click.Context,
+    urls: tuple[str, ...],
+    once: bool,
+    interval: int,
+    base_url: str,
+    remote: str | None,
+    token: str | None,
 ) -> None:
     """Fetch feeds and pages, archive what changed; with URLs, only those."""
     import asyncio
 
-    from ..watch import Watcher
+    from ..watch import RemoteSaver, Watcher
 
     for url in urls:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
             raise VaultError(f"not an http(s) URL: {url}")
-    vault = open_vault(ctx)
-    base = base_url_of(vault, base_url)
-    with Watcher(vault) as watcher:
+    if token and not remote:
+        raise click.UsageError("--token goes with --remote URL")
+    if remote and not token:
+        raise VaultError("--remote needs an editor's token: --token TOKEN or VERSIONVAULT_TOKEN")
+    vault = None if remote else open_vault(ctx)  # a remote watcher's primary sends the alerts
+    base = base_url_of(vault, base_url) if vault else ""
+    saver = vault or RemoteSaver(remote or "", token or "", archive_home(ctx))
+    with Watcher(saver) as watcher:
         if once:
             _print_round(watcher.run_once(urls))
-            deliver_once(vault, base)
+            if vault:
+                deliver_once(vault, base)
             return
         try:
-            with alerts_running(vault, base):
+            with alerts_running(vault, base) if vault else nullcontext():
                 asyncio.run(watcher.run_forever(interval, _print_round, targets=urls))
         except KeyboardInterrupt:
             click.echo("stopped", err=True)
@@ -87,7 +107,8 @@ def _serve(vault: Vault, host: str, port: int, base_url: str = "") -> None:
 
     click.echo(f"serving {vault.home} at http://{host}:{port}/ (Ctrl+C stops)")
     app = create_app(vault, base_url=base_url_of(vault, base_url))
-    with alerts_running(vault, base_url_of(vault, base_url, f"http://{host}:{port}")):
+    alerts = alerts_running(vault, base_url_of(vault, base_url, f"http://{host}:{port}"))
+    with nullcontext() if vault.primary else alerts:  # a replica's primary sends the alerts
         uvicorn.run(
             app,
             host=host,
@@ -105,13 +126,38 @@ def _serve(vault: Vault, host: str, port: int, base_url: str = "") -> None:
 @click.option(
     "--interval", default=900, show_default=True, type=click.IntRange(min=1), help="Seconds."
 )
+@click.option(
+    "--replica",
+    "primary",
+    metavar="URL",
+    help="Serve a read-only replica of the primary at URL (cloned here if need be).",
+)
+@click.option(
+    "--sync-interval",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds between syncs of a --replica.",
+)
 @_BASE_URL
 @click.pass_context
 @user_errors
 def serve(
-    ctx: click.Context, host: str, port: int, watching: bool, interval: int, base_url: str
+    ctx: click.Context,
+    host: str,
+    port: int,
+    watching: bool,
+    interval: int,
+    primary: str | None,
+    sync_interval: int,
+    base_url: str,
 ) -> None:
     """Serve the reading site, the feeds and the JSON API (and watch with --watch); alert."""
+    if primary:
+        if watching:
+            raise VaultError("a replica does not watch: run `watch --remote PRIMARY` beside it")
+        _serve_replica(ctx, primary, host, port, sync_interval, base_url)
+        return
     vault = open_vault(ctx)
     if not watching:
         _serve(vault, host, port, base_url)
@@ -119,6 +165,22 @@ def serve(
     from ..watch import watch_in_background
 
     halt = watch_in_background(vault, interval, _print_round)
+    try:
+        _serve(vault, host, port, base_url)
+    finally:
+        halt()
+
+
+def _serve_replica(
+    ctx: click.Context, primary: str, host: str, port: int, every: int, base_url: str
+) -> None:
+    from ..archive.replica import sync_in_background
+    from .replicas import open_replica
+
+    vault = open_replica(archive_home(ctx), primary)
+    ctx.call_on_close(vault.close)
+    click.echo(f"a read-only replica of {vault.primary}, synced every {every} s")
+    halt = sync_in_background(vault.store, vault.index, every, lambda line: click.echo(line))
     try:
         _serve(vault, host, port, base_url)
     finally:

@@ -3,12 +3,16 @@
 from .fetch import FetchOptions
 from .registry import article_id_for
 from .report import RoundReport, status
+from .saving import LocalSaver, RemoteSaver, Saver
 from .schedule import next_check
 from .watcher import Watcher, watch_in_background
 
 __all__ = [
     "FetchOptions",
+    "LocalSaver",
+    "RemoteSaver",
     "RoundReport",
+    "Saver",
     "Watcher",
     "article_id_for",
     "next_check",

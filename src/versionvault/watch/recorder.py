@@ -12,21 +12,31 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from ..archive import DiskFull, Source, SourceSettings, StoreError, Vault, VaultError
+from ..archive import (
+    DiskFull,
+    SaveResult,
+    Source,
+    SourceSettings,
+    StaleRevision,
+    StoreError,
+    VaultError,
+)
 from ..diff import count_words
-from ..text import InvalidArticle, InvalidSelector
+from ..text import Article, InvalidArticle, InvalidSelector
 from .fetch import Fetched
 from .pages import NotHtml, extract, looks_like_feed
 from .registry import Registry, normalize_url
 from .report import RoundReport, Tally, WatchWarning
+from .saving import Saver
 from .schedule import iso, next_check, source_for
 from .state import FeedState, WatchedPage, WatchState
 
-__all__ = ["SHRINK_LIMIT", "Recorder", "entry_time"]
+__all__ = ["SAVE_ATTEMPTS", "SHRINK_LIMIT", "Recorder", "entry_time"]
 
 log = logging.getLogger("versionvault.watch")
 
 SHRINK_LIMIT = 0.5
+SAVE_ATTEMPTS = 5
 
 
 def entry_time(entry: Any) -> str:
@@ -43,10 +53,10 @@ def entry_time(entry: Any) -> str:
 class Recorder:
     """Saves revisions, records events and keeps the watch state for each fetched result."""
 
-    def __init__(self, vault: Vault, state: WatchState) -> None:
-        self.vault = vault
+    def __init__(self, saver: Saver, state: WatchState) -> None:
+        self.saver = saver
         self.state = state
-        self.registry = Registry(state, vault.index)
+        self.registry = Registry(state, saver.latest)
 
     def guarded(
         self, func: Callable[[Fetched, Tally], None], fetched: Fetched, tally: Tally
@@ -68,7 +78,7 @@ class Recorder:
 
     def push_mirrors(self, tally: Tally) -> None:
         """Push the archive to its mirrors; a mirror that fails is a warning."""
-        for failure in self.vault.push_mirrors():
+        for failure in self.saver.push_mirrors():
             self.warn(tally, "", "", "mirror", failure)
 
     def register_pages(self, settings: SourceSettings, tally: Tally) -> None:
@@ -140,7 +150,7 @@ class Recorder:
 
     def _event(self, tally: Tally, page: WatchedPage, event: str, note: str = "") -> None:
         assert page.article
-        self.vault.record_event(page.article, event, tally.now, page.url, note)
+        self.saver.record_event(page.article, event, tally.now, page.url, note)
         tally.events += 1
 
     def page(self, settings: SourceSettings, fetched: Fetched, tally: Tally) -> None:
@@ -183,7 +193,7 @@ class Recorder:
         tally.success.add(source.name)
         try:
             article = extract(
-                fetched, source, self.vault.site_names(source.name, page.article or "")
+                fetched, source, self.saver.site_names(source.name, page.article or "")
             )
         except NotHtml as exc:
             self.warn(tally, source.name, url, "not-html", str(exc))
@@ -194,22 +204,13 @@ class Recorder:
         page = self.registry.identify(page, fetched, article)
         assert page.article
         article = replace(article, id=page.article)
-        latest = self.vault.index.latest(page.article)
-        words = count_words(article.body)
-        if latest and latest.words and words < SHRINK_LIMIT * latest.words:
-            self.warn(
-                tally,
-                source.name,
-                url,
-                "shrink",
-                f"extraction fell from {latest.words} to {words} words; not archived",
-            )
-            return
         note = "back after removal" if page.state == "removed" else ""
         try:
-            result = self.vault.save_revision(article, observed=now, note=note)
+            result = self._save(article, note, tally, url)
         except (VaultError, StoreError) as exc:
             self.warn(tally, source.name, url, "save", f"not archived: {exc}")
+            return
+        if result is None:
             return
         if result.status == "saved":
             tally.saved += 1
@@ -224,6 +225,25 @@ class Recorder:
         )
         self.state.clear_warnings(url)
         self.state.clear_warnings(fetched.url)
+
+    def _save(self, article: Article, note: str, tally: Tally, url: str) -> SaveResult | None:
+        """Save on top of the latest revision checked here; re-check and retry if it moved.
+
+        Return None when the text shrank too much to be trusted (a warning says so).
+        """
+        for _ in range(SAVE_ATTEMPTS):
+            latest = self.saver.latest(article.id)
+            words = count_words(article.body)
+            if latest and latest.words and words < SHRINK_LIMIT * latest.words:
+                message = f"extraction fell from {latest.words} to {words} words; not archived"
+                self.warn(tally, article.source, url, "shrink", message)
+                return None
+            expected = latest.commit if latest else None
+            try:
+                return self.saver.save_revision(article, tally.now, note, expected)
+            except StaleRevision:
+                continue
+        raise VaultError(f"{article.id} kept changing while it was saved ({SAVE_ATTEMPTS} tries)")
 
     def finish(
         self, settings: SourceSettings, tally: Tally, report: RoundReport, targets: bool

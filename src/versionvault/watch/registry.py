@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..archive import Index
+from ..archive import Revision
 from ..text import Article, slugify
 from .fetch import Fetched
 from .schedule import iso
@@ -38,9 +39,9 @@ def article_id_for(url: str) -> str:
 class Registry:
     """Finds, registers and merges watched pages by the keys that name them."""
 
-    def __init__(self, state: WatchState, index: Index) -> None:
+    def __init__(self, state: WatchState, latest: Callable[[str], Revision | None]) -> None:
         self.state = state
-        self._index = index
+        self._latest = latest
 
     def page_for(self, url: str, source: str, keys: list[str], now: datetime) -> WatchedPage:
         """Return the page `url` or `keys` name, registering a new one if none does."""
@@ -88,7 +89,7 @@ class Registry:
         base = article_id_for(url)
         candidate, number = base, 1
         while True:
-            latest = self._index.latest(candidate)
+            latest = self._latest(candidate)
             taken = self.state.page_of_article(candidate) is not None or (
                 latest is not None
                 and (latest.source != source or normalize_url(latest.url) != normalize_url(url))

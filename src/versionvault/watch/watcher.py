@@ -19,6 +19,7 @@ from ..archive import DiskFull, SourceSettings, Vault, VaultError
 from .fetch import Fetched, Fetcher, FetchOptions, Request
 from .recorder import Recorder
 from .report import RoundReport, Tally, WatchWarning
+from .saving import LocalSaver, Saver
 from .schedule import due_requests, feed_requests, source_for, utcnow
 from .state import WatchState
 
@@ -29,26 +30,30 @@ T = TypeVar("T")
 
 
 class Watcher:
-    """Runs rounds over an archive's sources; saving is serialised on one writer thread."""
+    """Runs rounds over an archive's sources; saving is serialised on one writer thread.
+
+    It saves into a Vault, or through any Saver (a primary's write API: RemoteSaver).
+    """
 
     def __init__(
         self,
-        vault: Vault,
+        vault: Vault | Saver,
         clock: Callable[[], datetime] = utcnow,
         options: FetchOptions | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.vault = vault
+        self.saver = LocalSaver(vault) if isinstance(vault, Vault) else vault
         self.clock = clock
         self.options = options or FetchOptions()
         self._transport = transport
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="versionvault-watch")
-        self.state = WatchState(vault.index)
-        self._recorder = Recorder(vault, self.state)
+        self.state = WatchState(self.saver.index)
+        self._recorder = Recorder(self.saver, self.state)
 
     def close(self) -> None:
-        """Release the writer thread and its index connection."""
-        self._writer.submit(self.vault.index.close).result()
+        """Release the writer thread, its index connection and the saver."""
+        self._writer.submit(self.saver.index.close).result()
+        self._writer.submit(self.saver.close).result()
         self._writer.shutdown()
 
     def __enter__(self) -> Watcher:
@@ -78,7 +83,7 @@ class Watcher:
         began = time.monotonic()
         recorder = self._recorder
         try:
-            settings = self.vault.sources
+            settings = self.saver.sources
         except VaultError as exc:
             tally.warnings.append(WatchWarning("", "sources.toml", "settings", str(exc)))
             settings = SourceSettings({})

@@ -22,7 +22,7 @@ from ..archive import (
     site_base_url,
 )
 from ..gitserve import create_git_app
-from . import api, articles, card, diffs, feeds, recent, revisions, status
+from . import api, articles, card, diffs, feeds, memento, recent, revisions, status
 from .edit import edit_routes
 from .editing import editing_routes
 from .limits import RequestLimits
@@ -96,6 +96,8 @@ def routes(site: Site, sessions: Sessions | None = None) -> list[BaseRoute]:
         Route("/api/articles/{id}/diff", view(api.diff), name="api_diff"),
         Route("/status", view(status.page), name="status"),
         Route("/api/status", view(status.api), name="api_status"),
+        Route("/timegate/{url:path}", view(memento.timegate), name="timegate"),
+        Route("/timemap/link/{url:path}", view(memento.timemap), name="timemap"),
         *edit_routes(site.vault),
         Route("/articles/{id}/diff.png", view(card.page), name="diff_card"),
         *session_routes(site, sessions),

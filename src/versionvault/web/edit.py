@@ -1,8 +1,10 @@
-"""Write API: editors submit revisions with a Bearer token (`POST /api/articles/{id}/revisions`)."""
+"""Write API: editors (and remote watchers) save revisions and events with a Bearer token."""
 
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..archive import (
+    EVENTS,
     ArticleNotFound,
     Editor,
     EditorError,
@@ -20,14 +23,27 @@ from ..archive import (
     Vault,
     VaultError,
     authenticate,
+    parse_time,
 )
 from ..text import InvalidArticle, check_slug, make_article
 
 __all__ = ["MAX_BODY_BYTES", "edit_routes"]
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+_CLOCK_SKEW = timedelta(days=1)
 _REQUIRED = ("title", "body")
-_OPTIONAL = ("source", "url", "byline", "section", "published", "updated", "summary", "note")
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_OPTIONAL = (
+    "source",
+    "url",
+    "byline",
+    "section",
+    "published",
+    "updated",
+    "summary",
+    "note",
+    "observed",
+)
 
 
 class _Refused(Exception):
@@ -75,16 +91,22 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return data
 
 
-def _fields(data: dict[str, Any]) -> dict[str, str]:
+def _fields(
+    data: dict[str, Any],
+    required: tuple[str, ...] = _REQUIRED,
+    optional: tuple[str, ...] = _OPTIONAL,
+) -> dict[str, str]:
     for name in data:
-        if name not in _REQUIRED + _OPTIONAL:
+        if name not in required + optional:
             raise _Refused(422, f"unknown field {name!r}", field=name)
-    for name in _REQUIRED:
+    for name in required:
         if name not in data:
             raise _Refused(422, f"field {name!r} is required", field=name)
     for name, value in data.items():
         if not isinstance(value, str):
             raise _Refused(422, f"field {name!r} must be a string", field=name)
+        if _UNWRITABLE.search(value):
+            raise _Refused(422, f"field {name!r} holds a control character", field=name)
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
@@ -93,6 +115,34 @@ def _expected(request: Request) -> str | None:
     if value is None:
         return None
     return value.strip().removeprefix("W/").strip('"').lower()
+
+
+def _check_id(article_id: str) -> None:
+    try:
+        check_slug(article_id)
+    except InvalidArticle as exc:
+        raise _Refused(400, str(exc)) from None
+
+
+def _observed(fields: dict[str, str]) -> datetime | None:
+    text = fields.pop("observed", "")
+    if not text:
+        return None
+    try:
+        moment = parse_time(text, "observed")
+    except InvalidArticle as exc:
+        raise _Refused(422, str(exc), field="observed") from None
+    if not 1970 <= moment.astimezone(UTC).year <= 2099:
+        raise _Refused(422, "'observed' must be between 1970 and 2099", field="observed")
+    if moment > datetime.now(UTC) + _CLOCK_SKEW:
+        raise _Refused(422, "'observed' is in the future", field="observed")
+    return moment
+
+
+def _writable(vault: Vault) -> None:
+    if vault.primary:
+        message = f"this site is a read-only replica: send writes to its primary at {vault.primary}"
+        raise _Refused(403, message, primary=vault.primary)
 
 
 def edit_routes(vault: Vault) -> list[Route]:
@@ -108,13 +158,14 @@ def edit_routes(vault: Vault) -> list[Route]:
                 message = "field 'source' is required for a new article"
                 raise _Refused(422, message, field="source") from None
         note = fields.pop("note", "")
+        observed = _observed(fields)
         try:
             article = make_article(id=article_id, source=source, **fields)
         except InvalidArticle as exc:
             raise _Refused(422, str(exc), field=exc.field) from None
         try:
             return vault.save_revision(
-                article, note=note, author=editor.name, editor=editor.name, expected=expected
+                article, observed, note, author=editor.name, editor=editor.name, expected=expected
             )
         except StaleRevision as exc:
             raise _Refused(409, str(exc), current=exc.current) from None
@@ -124,11 +175,9 @@ def edit_routes(vault: Vault) -> list[Route]:
     async def post_revision(request: Request) -> Response:
         article_id = request.path_params["article_id"]
         try:
+            _writable(vault)
             editor = _editor(request, editors_path)
-            try:
-                check_slug(article_id)
-            except InvalidArticle as exc:
-                raise _Refused(400, str(exc)) from None
+            _check_id(article_id)
             fields = _fields(await _json_body(request))
             result = await run_in_threadpool(save, article_id, fields, editor, _expected(request))
         except _Refused as refused:
@@ -139,11 +188,44 @@ def edit_routes(vault: Vault) -> list[Route]:
         location = f"{request.url_for('api_post_revision', article_id=article_id)}/{result.commit}"
         return JSONResponse(body, status_code=201, headers={"Location": location})
 
+    def record(article_id: str, fields: dict[str, str], editor: Editor) -> str:
+        observed = _observed(fields)
+        url, note = fields.get("url", ""), fields.get("note", "")
+        try:
+            return vault.record_event(article_id, fields["event"], observed, url, note, editor.name)
+        except ArticleNotFound as exc:
+            raise _Refused(404, str(exc)) from None
+        except VaultError as exc:
+            raise _Refused(422, str(exc)) from None
+
+    async def post_event(request: Request) -> Response:
+        article_id = request.path_params["article_id"]
+        try:
+            _writable(vault)
+            editor = _editor(request, editors_path)
+            _check_id(article_id)
+            data = await _json_body(request)
+            fields = _fields(data, ("event",), ("observed", "url", "note"))
+            if fields["event"] not in EVENTS:
+                raise _Refused(422, f"'event' must be one of {', '.join(EVENTS)}", field="event")
+            commit = await run_in_threadpool(record, article_id, fields, editor)
+        except _Refused as refused:
+            return _error(refused.status, str(refused), **refused.extra)
+        return JSONResponse(
+            {"event": fields["event"], "article": article_id, "commit": commit}, status_code=201
+        )
+
     return [
         Route(
             "/api/articles/{article_id}/revisions",
             post_revision,
             methods=["POST"],
             name="api_post_revision",
-        )
+        ),
+        Route(
+            "/api/articles/{article_id}/events",
+            post_event,
+            methods=["POST"],
+            name="api_post_event",
+        ),
     ]

@@ -12,6 +12,7 @@ from ..text import Article, Block, parse_blocks
 from . import params
 from .articles import details
 from .caching import is_full_sha
+from .memento import memento_headers
 from .site import Site
 
 __all__ = ["RevisionPage", "page"]
@@ -55,4 +56,6 @@ def page(site: Site, request: Request) -> Response:
         newer=newer,
         immutable=immutable,
     )
-    return site.render(request, "revision.html", model, fresh)
+    response = site.render(request, "revision.html", model, fresh)
+    response.headers.update(memento_headers(request, revision))
+    return response
