@@ -13,12 +13,14 @@ from .editors import (
     revoke_editor,
 )
 from .errors import ArticleNotFound, ImportStopped, RevisionNotFound, StaleRevision, VaultError
+from .events import EVENT_LABELS, with_returns
 from .importer import IMPORT_BATCH
 from .index import Index
 from .maintenance import push, repack, repo_size, write_bundle_file
 from .notify import Message, Rule, add_rule, load_rules, redact, remove_rule, site_base_url
 from .revise import MAX_INPUT_BYTES, parse_time
 from .rows import ArticleRow, Event, Revision
+from .search import MATCH_CAP, Matches
 from .settings import (
     Source,
     SourceSettings,
@@ -33,7 +35,9 @@ from .vault import EVENTS, Diff, SaveResult, Vault, default_home
 
 __all__ = [
     "EVENTS",
+    "EVENT_LABELS",
     "IMPORT_BATCH",
+    "MATCH_CAP",
     "MAX_INPUT_BYTES",
     "ArticleNotFound",
     "ArticleRow",
@@ -47,6 +51,7 @@ __all__ = [
     "ImportStopped",
     "Index",
     "InvalidIdentity",
+    "Matches",
     "Message",
     "Notifier",
     "Options",
@@ -86,5 +91,6 @@ __all__ = [
     "send",
     "site_base_url",
     "start_queue",
+    "with_returns",
     "write_bundle_file",
 ]

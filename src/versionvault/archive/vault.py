@@ -16,12 +16,14 @@ from ..text import Article, InvalidArticle, parse_article, repeated_affixes, sam
 from . import search
 from .commits import Identity, InvalidIdentity, StoreError
 from .errors import ArticleNotFound, RevisionNotFound, StaleRevision, VaultError
+from .events import with_returns
 from .files import read_article_file
 from .importer import IMPORT_BATCH, import_records
 from .index import Index
 from .maintenance import push
 from .revise import Record, measure, new_commit, now, record_of, trailer_lines
 from .rows import ArticleRow, Event, Revision
+from .search import Matches
 from .settings import SourceSettings, load_sources, sample_sources_text
 from .store import ConcurrentUpdate, Store, Transaction
 from .verify import verify
@@ -315,8 +317,9 @@ class Vault:
         return Diff(article_id, a, b, words, skipped)
 
     def events(self, article_id: str) -> list[Event]:
-        """Return an article's events (removed, left its feed), oldest first."""
-        return self.index.events(article_id)
+        """Return an article's events (removed, left its feed, returned), oldest first."""
+        recorded = self.index.events(article_id)
+        return with_returns(recorded, self.index.history(article_id)) if recorded else []
 
     def search(self, query: str, offset: int = 0, limit: int = 50) -> list[Revision]:
         """Return revisions whose text matches `query` (FTS over every revision)."""
@@ -324,9 +327,25 @@ class Vault:
 
     def search_articles(
         self, query: str, source: str = "", offset: int = 0, limit: int = 50
-    ) -> tuple[list[tuple[str, list[int]]], int]:
-        """Return articles whose text ever matched, with their matching revisions, and a total."""
+    ) -> Matches:
+        """Return articles whose text ever matched, with their matching revisions and counts."""
         return search.search_articles(self.index, query, source, offset, limit)
+
+    def history_page(self, article_id: str, offset: int = 0, limit: int = 50) -> list[Revision]:
+        """Return one page of an article's revisions, newest first."""
+        return search.history_page(self.index, article_id, offset, limit)
+
+    def recent_events(self, source: str = "", limit: int = 50) -> list[Event]:
+        """Return the newest events across the archive, newest first."""
+        return search.recent_events(self.index, source, limit)
+
+    def featured(self) -> str | None:
+        """Return the id of the article whose history shows the most (see search.featured)."""
+        return search.featured(self.index)
+
+    def identity(self) -> str:
+        """Return the archive's first commit sha, which names it ("empty" before any)."""
+        return search.archive_identity(self.index)
 
     def source_counts(self) -> list[tuple[str, int]]:
         """Return each source with its number of articles."""

@@ -10,12 +10,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..archive import ArticleNotFound, RevisionNotFound, Vault, VaultError, site_base_url
 from ..gitserve import create_git_app
 from . import api, articles, card, diffs, feeds, recent, revisions, status
+from .assets import Compress, FingerprintedStatic
 from .edit import edit_routes
 from .editing import editing_routes
 from .params import BadRequest
@@ -92,7 +92,7 @@ def routes(site: Site, sessions: Sessions | None = None) -> list[BaseRoute]:
         *session_routes(site, sessions),
         *editing_routes(site),
         Mount("/archive.git", app=create_git_app(site.vault.store.path), name="git"),
-        Mount("/static", app=StaticFiles(directory=site.static), name="static"),
+        Mount("/static", app=FingerprintedStatic(site.static), name="static"),
     ]
 
 
@@ -134,7 +134,11 @@ def create_app(vault: Vault, settings: Settings | None = None, base_url: str = "
     site.learn(table)
     app = Starlette(
         routes=table,
-        middleware=[Middleware(SecurityHeaders), Middleware(SessionCookies, sessions=sessions)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(Compress),
+            Middleware(SessionCookies, sessions=sessions),
+        ],
         exception_handlers={
             ArticleNotFound: not_found,
             RevisionNotFound: not_found,

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from ..archive import ArticleRow, Revision
 from ..text import Article, Block, parse_blocks
 from . import params
-from .articles import details
+from .articles import article_language, details
 from .caching import is_full_sha
 from .site import Site
 
@@ -29,6 +29,7 @@ class RevisionPage:
     is_current: bool
     newer: int | None
     immutable: bool
+    language: str
 
 
 def page(site: Site, request: Request) -> Response:
@@ -54,5 +55,6 @@ def page(site: Site, request: Request) -> Response:
         is_current=is_current,
         newer=newer,
         immutable=immutable,
+        language=article_language(text),
     )
     return site.render(request, "revision.html", model, fresh)
