@@ -364,7 +364,7 @@ def test_gzip_for_pages_json_and_feeds_but_not_for_git(client: TestClient) -> No
     for url in ["/", "/api/articles", "/feed.atom", f"/articles/{FERRY}/diff"]:
         response = client.get(url, headers={"Accept-Encoding": "gzip"})
         assert response.headers.get("content-encoding") == "gzip", url
-        assert response.headers["vary"].lower() == "accept-encoding"
+        assert "accept-encoding" in response.headers["vary"].lower()
     git = client.get(
         "/archive.git/info/refs?service=git-upload-pack", headers={"Accept-Encoding": "gzip"}
     )

@@ -317,7 +317,12 @@ class Vault:
         return Diff(article_id, a, b, words, skipped)
 
     def events(self, article_id: str) -> list[Event]:
-        """Return an article's events (removed, left its feed, returned), oldest first."""
+        """Return an article's recorded events (removed, left its feed), oldest first."""
+        return self.index.events(article_id)
+
+    def history_events(self, article_id: str) -> list[Event]:
+        """Return an article's events with a `returned` one after each removal it came back
+        from (see events.with_returns), oldest first."""
         recorded = self.index.events(article_id)
         return with_returns(recorded, self.index.history(article_id)) if recorded else []
 

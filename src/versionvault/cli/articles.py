@@ -163,7 +163,7 @@ def log(ctx: click.Context, article_id: str) -> None:
     vault = open_vault(ctx)
     history = vault.history(article_id)
     events: dict[int, list[Event]] = {}
-    for event in vault.events(article_id):
+    for event in vault.history_events(article_id):
         after = event.after_revision + (event.event == "returned")
         events.setdefault(after, []).append(event)
     for rev in history:

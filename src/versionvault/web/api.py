@@ -60,7 +60,7 @@ def article(site: Site, request: Request) -> Response:
         {
             "article": asdict(row),
             "revisions": [r.as_dict() for r in history],
-            "events": [e.as_dict() for e in site.vault.events(article_id)],
+            "events": [e.as_dict() for e in site.vault.history_events(article_id)],
         },
         fresh,
     )

@@ -252,7 +252,7 @@ def show(site: Site, request: Request) -> Response:
     latest = history[-1]
     shown = vault.history_page(article_id, (number - 1) * size, size)
     text = vault.text(latest)
-    events = tuple(vault.events(article_id))
+    events = tuple(vault.history_events(article_id))
 
     def diff_link(revision: Revision) -> str:
         if revision.number == 1:

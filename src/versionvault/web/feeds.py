@@ -235,7 +235,7 @@ def article_feed(site: Site, request: Request) -> Response:
     article = site.vault.article(article_id)
     size = site.settings.feed_size
     revisions = site.vault.history_page(article_id, 0, size)
-    events = [e for e in site.vault.events(article_id) if e.event != "returned"][-size:]
+    events = site.vault.events(article_id)[-size:]
     entries = _newest(
         [*_entries(site, request, revisions), *_event_entries(site, request, events)], size
     )
