@@ -42,6 +42,7 @@ PAGES = {
     "diff-split": "/articles/lower-quay-fish-market-closure/diff?from=1&to=2&view=split",
     "diff-chinese": "/articles/ouwan-ferry-terminal/diff",
     "status": "/status",
+    "login": "/login",
     "not-found": "/articles/nothing-here",
 }
 
