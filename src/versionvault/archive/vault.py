@@ -16,7 +16,6 @@ from ..text import Article, InvalidArticle, parse_article, repeated_affixes, sam
 from . import search
 from .commits import Identity, InvalidIdentity, StoreError
 from .errors import ArticleNotFound, RevisionNotFound, StaleRevision, VaultError
-from .events import with_returns
 from .files import read_article_file
 from .importer import IMPORT_BATCH, import_records
 from .index import Index
@@ -319,12 +318,6 @@ class Vault:
     def events(self, article_id: str) -> list[Event]:
         """Return an article's recorded events (removed, left its feed), oldest first."""
         return self.index.events(article_id)
-
-    def history_events(self, article_id: str) -> list[Event]:
-        """Return an article's events with a `returned` one after each removal it came back
-        from (see events.with_returns), oldest first."""
-        recorded = self.index.events(article_id)
-        return with_returns(recorded, self.index.history(article_id)) if recorded else []
 
     def search(self, query: str, offset: int = 0, limit: int = 50) -> list[Revision]:
         """Return revisions whose text matches `query` (FTS over every revision)."""

@@ -16,6 +16,7 @@ from ..archive import (
     add_source,
     load_sources,
     parse_time,
+    with_returns,
 )
 from ..diff import render_text
 from ..text import check_slug
@@ -163,7 +164,7 @@ def log(ctx: click.Context, article_id: str) -> None:
     vault = open_vault(ctx)
     history = vault.history(article_id)
     events: dict[int, list[Event]] = {}
-    for event in vault.history_events(article_id):
+    for event in with_returns(vault.events(article_id), history):
         after = event.after_revision + (event.event == "returned")
         events.setdefault(after, []).append(event)
     for rev in history:

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..archive import with_returns
 from . import params
 from .articles import list_articles
 from .caching import Freshness, is_full_sha
@@ -60,7 +61,7 @@ def article(site: Site, request: Request) -> Response:
         {
             "article": asdict(row),
             "revisions": [r.as_dict() for r in history],
-            "events": [e.as_dict() for e in site.vault.history_events(article_id)],
+            "events": [e.as_dict() for e in with_returns(site.vault.events(article_id), history)],
         },
         fresh,
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..archive import ArticleRow, Event, Matches, Revision, Vault
+from ..archive import ArticleRow, Event, Matches, Revision, Vault, with_returns
 from ..text import CJK_RUN, Article, Block, language_of, parse_blocks
 from . import params
 from .site import Site, link
@@ -252,7 +252,7 @@ def show(site: Site, request: Request) -> Response:
     latest = history[-1]
     shown = vault.history_page(article_id, (number - 1) * size, size)
     text = vault.text(latest)
-    events = tuple(vault.history_events(article_id))
+    events = tuple(with_returns(vault.events(article_id), history))
 
     def diff_link(revision: Revision) -> str:
         if revision.number == 1:
