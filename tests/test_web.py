@@ -207,12 +207,16 @@ def test_article_page_shows_text_history_and_timeline(client: TestClient) -> Non
     assert [b.kind for b in page.timeline.bars][:1] == ["first"]
     html = response.text
     assert '<form class="history" method="get" action="/articles/story/diff">' in html
-    assert html.count('type="radio" name="from"') == 5 and html.count('name="to"') == 5
+    # only sensible radios: nothing to compare "from" the newest, "to" the oldest
+    assert html.count('type="radio" name="from"') == 4 and html.count('name="to"') == 4
+    assert 'name="from" value="5"' not in html and 'name="to" value="1"' not in html
     assert 'value="1" aria-label="compare from revision 1" checked' in html
     assert 'value="5" aria-label="compare to revision 5" checked' in html
-    assert 'href="/articles/story/diff?from=2&amp;to=3"' in html
-    assert 'href="/articles/story/diff?from=1&amp;to=3"' in html
-    assert "<svg" in html and 'role="img"' in html
+    assert 'href="/articles/story/diff?from=2&amp;to=3"' in html  # prev
+    assert 'href="/articles/story/diff?from=3&amp;to=5"' in html  # cur
+    assert '<span class="badge badge-old">Old Version</span>' in html
+    assert ">70 words<" in html or " words</td>" in html  # the size column
+    assert "<svg" in html and 'role="img"' not in html and 'class="ticks"' in html
     assert 'Desk Editor, edited by <a href="/changes?editor=ann">ann</a>' in html
     assert "figure corrected" in html
     assert 'href="https://example.org/story" rel="nofollow noopener noreferrer"' in html

@@ -77,7 +77,8 @@ def test_article_feed_carries_the_diff(client: TestClient, vault: Vault) -> None
     assert parsed.entries[0].link == "http://testserver/articles/story/diff?from=4&to=5"
     newest = parsed.entries[0]
     html = newest.content[0].value
-    assert "<ins>" in html and "<del>" in html and "moved to May" in html
+    assert "<ins style=" in html and "<del style=" in html and "moved to May" in html
+    assert "{+has been moved to May+}" in html and "[-" in html
     assert newest.author == "paper"
     third = next(e for e in parsed.entries if e.link.endswith("from=2&to=3"))
     third_html = third.content[0].value
@@ -96,7 +97,7 @@ def test_feed_escapes_article_text(client: TestClient) -> None:
     assert b"<script>" not in response.content and b"<img" not in response.content
     content = root.find(f"{ATOM}entry/{ATOM}content")
     assert content is not None and "&lt;b&gt;bold&lt;/b&gt;" in (content.text or "")
-    assert "<ins>" in (content.text or "")
+    assert "<ins style=" in (content.text or "")
     assert feedparser.parse(response.content).bozo == 0
 
 

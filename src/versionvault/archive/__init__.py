@@ -20,6 +20,7 @@ from .errors import (
     StaleRevision,
     VaultError,
 )
+from .events import EVENT_LABELS, EVENTS, with_returns
 from .importer import IMPORT_BATCH
 from .index import Index
 from .maintenance import push, repack, repo_size, write_bundle_file
@@ -27,6 +28,7 @@ from .notify import Message, Rule, add_rule, load_rules, redact, remove_rule, si
 from .replica import ReadOnlyReplica, Synced, primary_site
 from .revise import MAX_INPUT_BYTES, parse_time
 from .rows import ArticleRow, Event, Revision
+from .search import MATCH_CAP, Matches
 from .settings import (
     Source,
     SourceSettings,
@@ -37,11 +39,13 @@ from .settings import (
     save_sources,
 )
 from .store import ConcurrentUpdate, Store
-from .vault import EVENTS, Diff, SaveResult, Vault, default_home
+from .vault import Diff, SaveResult, Vault, default_home
 
 __all__ = [
     "EVENTS",
+    "EVENT_LABELS",
     "IMPORT_BATCH",
+    "MATCH_CAP",
     "MAX_INPUT_BYTES",
     "ArticleNotFound",
     "ArticleRow",
@@ -56,6 +60,7 @@ __all__ = [
     "ImportStopped",
     "Index",
     "InvalidIdentity",
+    "Matches",
     "Message",
     "Notifier",
     "Options",
@@ -98,5 +103,6 @@ __all__ = [
     "send",
     "site_base_url",
     "start_queue",
+    "with_returns",
     "write_bundle_file",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diff import count_words
-from ..text import Article, InvalidArticle, parse_article
+from ..text import Article, InvalidArticle, cjk_tokens, parse_article
 from .commits import CommitRecord, StoreError
 from .database import Connections
 from .errors import DiskFull
@@ -19,9 +19,9 @@ from .store import Store
 
 __all__ = ["Index", "Known"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+_META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL,
     revisions INTEGER NOT NULL, first_seq INTEGER NOT NULL, latest_seq INTEGER NOT NULL
@@ -42,7 +42,7 @@ CREATE INDEX IF NOT EXISTS revisions_by_kind ON revisions (kind, seq);
 CREATE INDEX IF NOT EXISTS revisions_by_editor ON revisions (editor, seq);
 CREATE INDEX IF NOT EXISTS revisions_by_url ON revisions (url);
 CREATE VIRTUAL TABLE IF NOT EXISTS revision_text USING fts5 (
-    title, body, content='', tokenize='unicode61 remove_diacritics 2'
+    title, body, cjk, content='', tokenize='unicode61 remove_diacritics 2'
 );
 """
 _EVENT_SCHEMA = """
@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_article ON events (article, seq);
 """
+_DERIVED = ("articles", "revisions", "events", "revision_text")
 Known = tuple[CommitRecord, Article, int]
 """A commit just written, with its article and the words in its body."""
 
@@ -63,8 +64,20 @@ class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connections = Connections(path)
+        self.ensure(_META)
+        self._drop_if_outdated()
         if self.ensure(_SCHEMA + _EVENT_SCHEMA):
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    def _drop_if_outdated(self) -> None:
+        """Drop the tables derived from git when an older schema wrote them (they rebuild)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None or row[0] == SCHEMA_VERSION:
+            return
+        with self._write() as db:
+            for table in _DERIVED:
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+            db.execute("DELETE FROM meta WHERE key IN ('schema', 'last_commit')")
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -233,8 +246,8 @@ class Index:
         )
         seq = cursor.lastrowid
         db.execute(
-            "INSERT INTO revision_text (rowid, title, body) VALUES (?, ?, ?)",
-            (seq, article.title, article.body),
+            "INSERT INTO revision_text (rowid, title, body, cjk) VALUES (?, ?, ?, ?)",
+            (seq, article.title, article.body, cjk_tokens(f"{article.title}\n{article.body}")),
         )
         db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET "

@@ -52,6 +52,8 @@ class Source:
     selector: str = ""
     quiet_days: float = DEFAULT_QUIET_DAYS
     drop: tuple[str, ...] = ()
+    description: str = ""
+    fictional: bool = False
 
     def html_rules(self, site_names: tuple[str, ...] = ()) -> HtmlRules:
         """Return the rules its HTML pages are extracted by, with names its titles carry."""
@@ -126,6 +128,16 @@ def _watch_options(name: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _about(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    description = data.get("description", "")
+    fictional = data.get("fictional", False)
+    if not isinstance(description, str) or "\n" in description:
+        raise InvalidArticle(f"source {name}: description must be one line of text")
+    if not isinstance(fictional, bool):
+        raise InvalidArticle(f"source {name}: fictional must be true or false")
+    return {"description": description.strip(), "fictional": fictional}
+
+
 def _source(name: str, data: dict[str, Any]) -> Source:
     check_slug(name, "source name")
     return Source(
@@ -136,6 +148,7 @@ def _source(name: str, data: dict[str, Any]) -> Source:
         text=TextRules.from_mapping(data.get("text", {})),
         raw=data,
         **_watch_options(name, data),
+        **_about(name, data),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -17,20 +16,22 @@ from ..text import Article, InvalidArticle, parse_article, repeated_affixes, sam
 from . import search
 from .commits import Identity, InvalidIdentity, StoreError
 from .errors import ArticleNotFound, DiskFull, RevisionNotFound, StaleRevision, VaultError
+from .events import EVENTS, event_message
+from .export import export_lines
 from .files import read_article_file
 from .importer import IMPORT_BATCH, import_records
 from .index import Index
 from .maintenance import push
 from .replica import ReadOnlyReplica, primary_of
-from .revise import Record, measure, new_commit, now, record_of, trailer_lines
+from .revise import Record, measure, new_commit, now, record_of
 from .rows import ArticleRow, Event, Revision
+from .search import Matches
 from .settings import SourceSettings, load_sources, sample_sources_text
 from .store import ConcurrentUpdate, Store, Transaction
 from .verify import verify
 
-__all__ = ["EVENTS", "Diff", "SaveResult", "Vault", "default_home"]
+__all__ = ["Diff", "SaveResult", "Vault", "default_home"]
 
-EVENTS = ("removed", "left-feed")
 _T = TypeVar("_T")
 _SHA_PREFIX = re.compile(r"[0-9a-f]{4,40}")
 _TITLE_SAMPLE = 200
@@ -217,23 +218,8 @@ class Vault:
             latest = self.index.latest(article_id)
             if latest is None:
                 raise ArticleNotFound(f"no article with id {article_id!r}")
-            trailers = [
-                ("Article", article_id),
-                ("Source", latest.source),
-                ("Event", event),
-                ("Observed", moment.isoformat()),
-                ("Url", url or latest.url),
-                ("Note", note),
-                ("Editor", editor),
-            ]
-            lines = trailer_lines(trailers)
-            what = "removed" if event == "removed" else "left its feed"
-            return txn.add_event(
-                Identity.parse(latest.source),
-                moment,
-                now(),
-                f"{article_id}: {event}\n\n{what} on {moment.isoformat()}\n\n{lines}\n",
-            )
+            message = event_message(latest, event, moment, url, note, editor)
+            return txn.add_event(Identity.parse(latest.source), moment, now(), message)
 
         return self._locked_write(write)
 
@@ -341,7 +327,7 @@ class Vault:
         return self.index.revisions_at_urls(urls)
 
     def events(self, article_id: str) -> list[Event]:
-        """Return an article's events (removed, left its feed), oldest first."""
+        """Return an article's recorded events (removed, left its feed), oldest first."""
         return self.index.events(article_id)
 
     def search(self, query: str, offset: int = 0, limit: int = 50) -> list[Revision]:
@@ -350,9 +336,25 @@ class Vault:
 
     def search_articles(
         self, query: str, source: str = "", offset: int = 0, limit: int = 50
-    ) -> tuple[list[tuple[str, list[int]]], int]:
-        """Return articles whose text ever matched, with their matching revisions, and a total."""
+    ) -> Matches:
+        """Return articles whose text ever matched, with their matching revisions and counts."""
         return search.search_articles(self.index, query, source, offset, limit)
+
+    def history_page(self, article_id: str, offset: int = 0, limit: int = 50) -> list[Revision]:
+        """Return one page of an article's revisions, newest first."""
+        return search.history_page(self.index, article_id, offset, limit)
+
+    def recent_events(self, source: str = "", limit: int = 50) -> list[Event]:
+        """Return the newest events across the archive, newest first."""
+        return search.recent_events(self.index, source, limit)
+
+    def featured(self) -> str | None:
+        """Return the id of the article whose history shows the most (see search.featured)."""
+        return search.featured(self.index)
+
+    def identity(self) -> str:
+        """Return the archive's first commit sha, which names it ("empty" before any)."""
+        return search.archive_identity(self.index)
 
     def source_counts(self) -> list[tuple[str, int]]:
         """Return each source with its number of articles."""
@@ -389,16 +391,7 @@ class Vault:
 
     def export_jsonl(self) -> Iterator[str]:
         """Yield every revision as one import-format JSON line, in archive order."""
-        for revision in self.index.all_revisions():
-            article = self.text(revision)
-            record: dict[str, Any] = {"id": article.id, "source": article.source}
-            record.update({k: v for k, v in article.fields().items() if k != "source"})
-            record["body"] = article.body
-            record["observed"] = revision.observed
-            if revision.note:
-                record["note"] = revision.note
-            record["author"] = revision.author
-            yield json.dumps(record, ensure_ascii=False)
+        return export_lines(self.store, self.index)
 
 
 def default_home() -> Path:

@@ -10,10 +10,13 @@ from pathlib import Path
 import click
 
 from ..archive import (
+    EVENT_LABELS,
+    Event,
     VaultError,
     add_source,
     load_sources,
     parse_time,
+    with_returns,
 )
 from ..diff import render_text
 from ..text import check_slug
@@ -151,13 +154,37 @@ def import_(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 @user_errors
 def log(ctx: click.Context, article_id: str) -> None:
-    """List an article's revisions: number, date, words +/-, title, note."""
-    for rev in open_vault(ctx).history(article_id):
+    """List an article's revisions and events: number, time seen, words +/-, title, note.
+
+    Times are when each version was seen, in UTC, as the site shows them; a removal, a
+    return or leaving a feed is a line of its own where it happened.
+    """
+    from ..web.site import format_time
+
+    vault = open_vault(ctx)
+    history = vault.history(article_id)
+    events: dict[int, list[Event]] = {}
+    for event in with_returns(vault.events(article_id), history):
+        after = event.after_revision + (event.event == "returned")
+        events.setdefault(after, []).append(event)
+    for rev in history:
+        for event in events.get(rev.number, []) if rev.number > 1 else []:
+            if event.event == "returned":
+                click.echo(_event_line(event, format_time(event.observed)))
         note = f"  — {rev.note}" if rev.note else ""
         click.echo(
-            f"{rev.number:>4}  {rev.commit[:12]}  {rev.archived[:16].replace('T', ' ')}  "
+            f"{rev.number:>4}  {rev.commit[:12]}  {format_time(rev.observed)}  "
             f"+{rev.words_added:<5} -{rev.words_removed:<5} {rev.kind:<12} {rev.title}{note}"
         )
+        for event in events.get(rev.number, []):
+            if event.event != "returned":
+                click.echo(_event_line(event, format_time(event.observed)))
+
+
+def _event_line(event: Event, when: str) -> str:
+    note = f"  — {event.note}" if event.note else ""
+    label = EVENT_LABELS.get(event.event, event.event)
+    return f"{'':>4}  {event.commit[:12]}  {when}  {label.upper()}{note}"
 
 
 @main.command()

@@ -25,10 +25,18 @@ from .blocks import (
 )
 from .charset import charset_label, decode_html, html_encoding
 from .extract import HtmlRules, TextRules, parse_html, parse_text
+from .language import (
+    CJK_RUN,
+    cjk_tokens,
+    detect_language,
+    language_of,
+    word_tokens,
+)
 from .metadata import repeated_affixes, strip_site_names
 from .selectors import InvalidSelector, css_to_xpath
 
 __all__ = [
+    "CJK_RUN",
     "FIELD_ORDER",
     "Article",
     "Block",
@@ -39,15 +47,18 @@ __all__ = [
     "block_words",
     "charset_label",
     "check_slug",
+    "cjk_tokens",
     "content_key",
     "css_to_xpath",
     "decode_html",
+    "detect_language",
     "format_article",
     "format_heading",
     "format_list",
     "format_quote",
     "format_table",
     "html_encoding",
+    "language_of",
     "make_article",
     "normalize_body",
     "normalize_line",
@@ -59,4 +70,5 @@ __all__ = [
     "same_content",
     "slugify",
     "strip_site_names",
+    "word_tokens",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..archive import with_returns
 from . import params
 from .articles import list_articles
 from .caching import Freshness, is_full_sha
@@ -49,7 +50,7 @@ def articles(site: Site, request: Request) -> Response:
 
 
 def article(site: Site, request: Request) -> Response:
-    """GET /api/articles/{id}: an article's metadata and its revisions, oldest first."""
+    """GET /api/articles/{id}: an article's metadata, its revisions and events, oldest first."""
     article_id = request.path_params["id"]
     fresh = site.freshness(request)
     if (cached := fresh.not_modified(request)) is not None:
@@ -57,7 +58,11 @@ def article(site: Site, request: Request) -> Response:
     row = site.vault.article(article_id)
     history = site.vault.history(article_id)
     return _json(
-        {"article": asdict(row), "revisions": [r.as_dict() for r in history]},
+        {
+            "article": asdict(row),
+            "revisions": [r.as_dict() for r in history],
+            "events": [e.as_dict() for e in with_returns(site.vault.events(article_id), history)],
+        },
         fresh,
     )
 

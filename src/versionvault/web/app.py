@@ -10,7 +10,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..archive import (
@@ -23,6 +22,7 @@ from ..archive import (
 )
 from ..gitserve import create_git_app
 from . import api, articles, card, diffs, feeds, memento, recent, revisions, status
+from .assets import Compress, FingerprintedStatic
 from .edit import edit_routes
 from .editing import editing_routes
 from .limits import RequestLimits
@@ -103,7 +103,7 @@ def routes(site: Site, sessions: Sessions | None = None) -> list[BaseRoute]:
         *session_routes(site, sessions),
         *editing_routes(site),
         Mount("/archive.git", app=create_git_app(site.vault.store.path), name="git"),
-        Mount("/static", app=StaticFiles(directory=site.static), name="static"),
+        Mount("/static", app=FingerprintedStatic(site.static), name="static"),
     ]
 
 
@@ -154,6 +154,7 @@ def create_app(vault: Vault, settings: Settings | None = None, base_url: str = "
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(RequestLimits),
+            Middleware(Compress),
             Middleware(SessionCookies, sessions=sessions),
         ],
         exception_handlers={

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..archive import Revision
+from ..archive import ArticleRow, Revision
 from . import params
 from .site import Site, absolute, format_day, link
 
-__all__ = ["Change", "Filters", "RecentPage", "page"]
+__all__ = ["Change", "Featured", "Filters", "RecentPage", "featured", "page", "read_filters"]
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,54 @@ class Filters:
         """Whether any filter narrows the list."""
         return bool(self.source or self.kinds or self.headline or self.min_words or self.editor)
 
+    @property
+    def keeps_events(self) -> bool:
+        """Whether events (which have no kind, size or editor) pass these filters."""
+        return not (self.kinds or self.headline or self.min_words or self.editor)
+
+    def as_arguments(self) -> dict[str, Any]:
+        """Return the filters as the arguments of `Vault.recent`."""
+        return {
+            "source": self.source,
+            "kinds": self.kinds,
+            "headline_only": self.headline,
+            "min_words": self.min_words,
+            "editor": self.editor,
+        }
+
+
+def read_filters(request: Request) -> Filters:
+    """Read the filters of recent changes (and of the feed) from the query (BadRequest)."""
+    return Filters(
+        source=params.slug(request, "source"),
+        kinds=params.kinds(request),
+        headline=params.flag(request, "headline"),
+        min_words=params.number(request, "min", 0, low=0) or 0,
+        editor=params.slug(request, "editor"),
+    )
+
 
 @dataclass(frozen=True)
 class Change:
-    """One row of recent changes."""
+    """One row of recent changes; `new_source` when its source differs from the row above."""
 
     seq: int
     revision: Revision
     size: int
+    new_source: bool = True
+
+
+@dataclass(frozen=True)
+class Featured:
+    """The home page's featured change: an article's Old Version against its current one."""
+
+    article: ArticleRow
+    old: Revision
+    new: Revision
+    old_title: str
+    words_added: int
+    words_removed: int
+    changes: int
 
 
 @dataclass(frozen=True)
@@ -70,7 +110,10 @@ class RecentPage:
     sources: tuple[tuple[str, int], ...]
     before: int | None
     older: int | None
+    newer: int | None
     clone_url: str
+    featured: Featured | None
+    feed_url: str
 
 
 def _days(changes: list[Change]) -> tuple[Day, ...]:
@@ -78,44 +121,65 @@ def _days(changes: list[Change]) -> tuple[Day, ...]:
     for change in changes:
         label = format_day(change.revision.observed)
         if days and days[-1][0] == label:
-            days[-1][1].append(change)
+            above = days[-1][1][-1].revision.source
+            days[-1][1].append(replace(change, new_source=above != change.revision.source))
         else:
             days.append((label, [change]))
     return tuple(Day(label, tuple(rows)) for label, rows in days)
 
 
-def page(site: Site, request: Request) -> Response:
-    """GET /?source=&kind=&headline=&min=&editor=&before= (also /changes): recent changes."""
-    filters = Filters(
-        source=params.slug(request, "source"),
-        kinds=params.kinds(request),
-        headline=params.flag(request, "headline"),
-        min_words=params.number(request, "min", 0, low=0) or 0,
-        editor=params.slug(request, "editor"),
+def featured(site: Site) -> Featured | None:
+    """Return the featured change: the computed most telling article, Old Version to now."""
+    article_id = site.vault.featured()
+    if article_id is None:
+        return None
+    old = site.vault.revision(article_id, 1)
+    new = site.vault.revision(article_id, "latest")
+    diff = site.diff(old, new)
+    stats = diff.words.stats
+    return Featured(
+        article=site.vault.article(article_id),
+        old=old,
+        new=new,
+        old_title=old.title,
+        words_added=stats.words_added,
+        words_removed=stats.words_removed,
+        changes=stats.paragraphs_changed + stats.paragraphs_moved,
     )
+
+
+def page(site: Site, request: Request) -> Response:
+    """GET /?source=&kind=&headline=&min=&editor=&before=&after= (also /changes)."""
+    filters = read_filters(request)
     before = params.number(request, "before", None)
+    after = params.number(request, "after", None, low=0) if before is None else None
     fresh = site.freshness(request)
     if (cached := fresh.not_modified(request)) is not None:
         return cached
     size = site.settings.page_size
-    rows = site.vault.recent(
-        source=filters.source,
-        kinds=filters.kinds,
-        headline_only=filters.headline,
-        min_words=filters.min_words,
-        editor=filters.editor,
-        before=before,
-        limit=size + 1,
-    )
-    changes = [Change(seq, r, r.words_added + r.words_removed) for seq, r in rows[:size]]
+    chosen = filters.as_arguments()
+    rows = site.vault.recent(**chosen, before=before, after=after, limit=size + 1)
+    more = len(rows) > size
+    rows = rows[-size:] if after is not None else rows[:size]
+    changes = [Change(seq, r, r.words_added + r.words_removed) for seq, r in rows]
+    paged = before is not None or after is not None
+    older = newer = None
+    if changes:
+        if more or after is not None:
+            older = changes[-1].seq
+        if paged and site.vault.recent(**chosen, after=changes[0].seq, limit=1):
+            newer = changes[0].seq
     model = RecentPage(
         days=_days(changes),
         count=len(changes),
         filters=filters,
         kinds=params.KINDS,
         sources=tuple(site.vault.source_counts()),
-        before=before,
-        older=changes[-1].seq if len(rows) > size else None,
+        before=before if paged else None,
+        older=older,
+        newer=newer,
         clone_url=absolute(request, link(request, "recent")).rstrip("/") + "/archive.git",
+        featured=None if paged or filters.active else featured(site),
+        feed_url=link(request, "feed", filters.as_query()),
     )
     return site.render(request, "recent.html", model, fresh)

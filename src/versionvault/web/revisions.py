@@ -10,7 +10,7 @@ from starlette.responses import Response
 from ..archive import ArticleRow, Revision
 from ..text import Article, Block, parse_blocks
 from . import params
-from .articles import details
+from .articles import article_language, details
 from .caching import is_full_sha
 from .memento import memento_headers
 from .site import Site
@@ -30,6 +30,7 @@ class RevisionPage:
     is_current: bool
     newer: int | None
     immutable: bool
+    language: str
 
 
 def page(site: Site, request: Request) -> Response:
@@ -55,6 +56,7 @@ def page(site: Site, request: Request) -> Response:
         is_current=is_current,
         newer=newer,
         immutable=immutable,
+        language=article_language(text),
     )
     response = site.render(request, "revision.html", model, fresh)
     response.headers.update(memento_headers(request, revision))

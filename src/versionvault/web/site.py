@@ -23,7 +23,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from .. import __version__
-from ..archive import Diff, Revision, Vault
+from ..archive import ArticleRow, Diff, Revision, Vault, VaultError
+from .assets import fingerprints
 from .caching import Freshness, freshness
 
 __all__ = [
@@ -189,9 +190,58 @@ class Site:
         self.templates = Jinja2Templates(env=self.env)
         self.build = _build_token(self.folder)
         self.env.globals["build"] = self.build
+        self.hashes = fingerprints(self.static)
+        self.env.globals["static_url"] = self._static_url
+        self._fiction: tuple[float, dict[str, str]] = (-1.0, {})
         self._diffs: OrderedDict[tuple[str, str], Diff] = OrderedDict()
         self._lock = threading.Lock()
         self._formats: dict[str, tuple[str, Mapping[str, Convertor[Any]]]] = {}
+
+    @jinja2.pass_context
+    def _static_url(self, context: Mapping[str, Any], name: str) -> str:
+        """Return a static file's link with its fingerprint: `/static/site.css?v=1a2b…`."""
+        query = {"v": self.hashes[name]} if name in self.hashes else None
+        return link(context["request"], "static", query, path=name)
+
+    def fictional(self) -> dict[str, str]:
+        """Return the sources that sources.toml marks as fictional, with their descriptions."""
+        path = self.vault.home / "sources.toml"
+        try:
+            stamp = path.stat().st_mtime
+        except OSError:
+            return {}
+        if stamp != self._fiction[0]:
+            try:
+                sources = self.vault.sources.sources.values()
+            except VaultError:
+                return self._fiction[1]
+            found = {
+                s.name: s.description or f"{s.name} is fictional, made up for this demo."
+                for s in sources
+                if s.fictional
+            }
+            self._fiction = (stamp, found)
+        return self._fiction[1]
+
+    def notices(self, page: object) -> tuple[str, ...]:
+        """Return the fiction notices a page (or an article) needs: for the article's source,
+        the source a list is narrowed to, the sources a search matched, else every source."""
+        fiction = self.fictional()
+        if not fiction:
+            return ()
+        article = page if isinstance(page, ArticleRow) else getattr(page, "article", None)
+        filters = getattr(page, "filters", None)
+        chosen = getattr(filters, "source", "") or getattr(page, "source", "")
+        listed = getattr(page, "sources", None)
+        if isinstance(article, ArticleRow):
+            names = [article.source]
+        elif isinstance(chosen, str) and chosen:
+            names = [chosen]
+        elif isinstance(listed, tuple) and getattr(page, "query", None):
+            names = [name for name, _ in listed]
+        else:
+            names = [name for name, _ in self.vault.source_counts()]
+        return tuple(fiction[name] for name in names if name in fiction)
 
     def learn(self, routes: Sequence[BaseRoute]) -> None:
         """Remember the path formats of named routes, to build links without the router."""
@@ -228,8 +278,9 @@ class Site:
     ) -> Response:
         """Render a template with the page model as `page`."""
         headers = fresh.headers() if fresh else {"Cache-Control": "no-store"}
+        context = {"page": page, "notices": self.notices(page)}
         return self.templates.TemplateResponse(
-            request, template, {"page": page}, status_code=status, headers=headers
+            request, template, context, status_code=status, headers=headers
         )
 
     def render_text(self, template: str, **context: Any) -> str:

@@ -7,13 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..archive import Revision
+from ..archive import EVENT_LABELS, Event, Revision
 
-__all__ = ["Bar", "Tick", "Timeline", "build_timeline"]
+__all__ = ["MAX_BARS", "Bar", "Mark", "Tick", "Timeline", "build_timeline"]
 
 WIDTH, HEIGHT = 720, 132
 _LEFT, _RIGHT, _TOP, _BOTTOM = 16, 16, 14, 30
 _DAY = 86400.0
+MAX_BARS = 120
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,20 @@ class Bar:
 
 @dataclass(frozen=True)
 class Tick:
-    """A date label on the time axis."""
+    """A date label on the time axis (shown as HTML text under the drawing)."""
 
     x: float
     label: str
     anchor: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An event on the time axis: a removal, a return, leaving a feed."""
+
+    x: float
+    event: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,8 @@ class Timeline:
     bars: tuple[Bar, ...]
     ticks: tuple[Tick, ...]
     label: str
+    marks: tuple[Mark, ...] = ()
+    grouped: bool = False
 
 
 def _seconds(value: str) -> float:
@@ -75,63 +87,113 @@ def _tick_format(span: float) -> str:
 
 
 def _ticks(start: float, span: float, left: float, plot: float) -> tuple[Tick, ...]:
+    """Return five evenly spaced date labels (a repeated label is left blank), or one."""
     fmt = _tick_format(span)
     if span <= 0:
         label = datetime.fromtimestamp(start, UTC).strftime(fmt)
         return (Tick(left + plot / 2, label, "middle"),)
     ticks: list[Tick] = []
     count = 5
+    previous = ""
     for k in range(count):
         moment = start + span * k / (count - 1)
         label = datetime.fromtimestamp(moment, UTC).strftime(fmt)
-        if ticks and ticks[-1].label == label:
-            continue
         anchor = "start" if k == 0 else "end" if k == count - 1 else "middle"
-        ticks.append(Tick(round(left + plot * k / (count - 1), 1), label, anchor))
+        ticks.append(
+            Tick(
+                round(left + plot * k / (count - 1), 1), "" if label == previous else label, anchor
+            )
+        )
+        previous = label
     return tuple(ticks)
 
 
-def build_timeline(revisions: Sequence[Revision], href: Callable[[Revision], str]) -> Timeline:
-    """Lay out one bar per revision along time; `href` links each bar (to its diff)."""
+def _groups(revisions: Sequence[Revision], limit: int) -> list[list[Revision]]:
+    """Return the revisions in at most `limit` runs of neighbours (each run is one bar)."""
+    if len(revisions) <= limit:
+        return [[r] for r in revisions]
+    size = math.ceil(len(revisions) / limit)
+    return [list(revisions[k : k + size]) for k in range(0, len(revisions), size)]
+
+
+def _label(first: Revision, last: Revision, added: int, removed: int, kind: str) -> str:
+    what = f"+{added} \u2212{removed} words"
+    if first is last:
+        headline = "; headline changed" if first.headline_changed else ""
+        return f"Revision {first.number}: {what}, {kind}{headline} ({first.observed[:10]})"
+    return (
+        f"Revisions {first.number}\u2013{last.number}: {what}"
+        f" ({first.observed[:10]} to {last.observed[:10]})"
+    )
+
+
+def build_timeline(
+    revisions: Sequence[Revision],
+    href: Callable[[Revision], str],
+    events: Sequence[Event] = (),
+    most: int = MAX_BARS,
+) -> Timeline:
+    """Lay out one bar per revision along time; `href` links each bar (to its diff).
+
+    A long history is drawn as at most `most` bars, each a run of neighbouring revisions
+    (linked to its last one); events are marks on the axis.
+    """
     left, right = float(_LEFT), float(WIDTH - _RIGHT)
     plot, baseline = right - left, float(HEIGHT - _BOTTOM)
     tall = baseline - _TOP
-    times = [_seconds(r.observed) for r in revisions]
+    groups = _groups(revisions, most)
+    times = [_seconds(r.observed) for r in revisions] + [_seconds(e.observed) for e in events]
     start, span = (min(times), max(times) - min(times)) if times else (0.0, 0.0)
-    sizes = [r.words_added + r.words_removed for r in revisions]
+    sizes = [sum(r.words_added + r.words_removed for r in g) for g in groups]
     scale = math.log1p(max(sizes, default=0)) or 1.0
-    width = max(3.0, min(12.0, plot / max(1, len(revisions)) * 0.6))
-    bars: list[Bar] = []
-    for k, (revision, moment, size) in enumerate(zip(revisions, times, sizes, strict=True)):
+    width = max(2.0, min(12.0, plot / max(1, len(groups)) * 0.6))
+
+    def place(moment: float, k: int) -> float:
         if span > 0:
-            centre = left + plot * (moment - start) / span
-        else:
-            centre = left + plot * (k + 0.5) / len(revisions)
+            return left + plot * (moment - start) / span
+        return left + plot * (k + 0.5) / max(1, len(groups))
+
+    bars: list[Bar] = []
+    for k, (group, size) in enumerate(zip(groups, sizes, strict=True)):
+        first, last = group[0], group[-1]
+        centre = place(_seconds(last.observed), k)
         height = 3.0 + (tall - 3.0) * math.log1p(size) / scale
         x = min(max(centre - width / 2, left - width / 2), right - width / 2)
-        label = (
-            f"Revision {revision.number}: +{revision.words_added} \u2212{revision.words_removed}"
-            f" words, {revision.kind}"
-            + ("; headline changed" if revision.headline_changed else "")
-            + f" ({revision.observed[:10]})"
+        kinds = [r.kind for r in group if r.number > 1]
+        kind = (
+            "first"
+            if first.number == 1 and len(group) == 1
+            else ("substantive" if "substantive" in kinds else kinds[-1] if kinds else "first")
         )
+        added = sum(r.words_added for r in group)
+        removed = sum(r.words_removed for r in group)
         bars.append(
             Bar(
                 x=round(x, 1),
                 y=round(baseline - height, 1),
                 width=round(width, 1),
                 height=round(height, 1),
-                kind=revision.kind if revision.number > 1 else "first",
-                href=href(revision),
-                label=label,
-                headline=revision.headline_changed,
-                number=revision.number,
+                kind=kind,
+                href=href(last),
+                label=_label(first, last, added, removed, kind),
+                headline=any(r.headline_changed for r in group),
+                number=last.number,
             )
         )
+    marks = tuple(
+        Mark(
+            x=round(min(max(place(_seconds(e.observed), len(groups) - 1), left), right), 1),
+            event=e.event,
+            label=f"{EVENT_LABELS.get(e.event, e.event).capitalize()} ({e.observed[:10]})",
+        )
+        for e in events
+    )
     n = len(revisions)
     summary = f"{n} revision{'s' if n != 1 else ''}"
     if n:
         summary += f" from {revisions[0].observed[:10]} to {revisions[-1].observed[:10]}"
+    if marks:
+        summary += "; " + "; ".join(m.label.lower() for m in marks)
     return Timeline(
         width=WIDTH,
         height=HEIGHT,
@@ -141,4 +203,6 @@ def build_timeline(revisions: Sequence[Revision], href: Callable[[Revision], str
         bars=tuple(bars),
         ticks=_ticks(start, span, left, plot),
         label=summary,
+        marks=marks,
+        grouped=len(groups) < n,
     )
