@@ -16,6 +16,7 @@ from .errors import (
     ArticleNotFound,
     DiskFull,
     ImportStopped,
+    InvalidInput,
     RevisionNotFound,
     StaleRevision,
     VaultError,
@@ -24,11 +25,12 @@ from .events import EVENT_LABELS, EVENTS, with_returns
 from .importer import IMPORT_BATCH
 from .index import Index
 from .maintenance import push, repack, repo_size, write_bundle_file
-from .notify import Message, Rule, add_rule, load_rules, redact, remove_rule, site_base_url
+from .notify import Message, Rule, add_rule, load_rules, remove_rule, site_base_url
 from .replica import ReadOnlyReplica, Synced, primary_site
 from .revise import MAX_INPUT_BYTES, parse_time
 from .rows import ArticleRow, Event, Revision
 from .search import MATCH_CAP, Matches
+from .secrets import RedactFilter, has_credentials, redact
 from .settings import (
     Source,
     SourceSettings,
@@ -60,11 +62,13 @@ __all__ = [
     "ImportStopped",
     "Index",
     "InvalidIdentity",
+    "InvalidInput",
     "Matches",
     "Message",
     "Notifier",
     "Options",
     "ReadOnlyReplica",
+    "RedactFilter",
     "Revision",
     "RevisionNotFound",
     "RevokedToken",
@@ -86,6 +90,7 @@ __all__ = [
     "alert_status",
     "authenticate",
     "default_home",
+    "has_credentials",
     "load_editors",
     "load_rules",
     "load_sources",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from dulwich.objects import format_timezone
 
+from ..text import shown
+
 __all__ = [
     "COMMITTER",
+    "EARLIEST",
+    "LATEST",
     "CommitRecord",
     "Identity",
     "InvalidIdentity",
@@ -19,15 +23,26 @@ __all__ = [
     "from_git_time",
     "git_time",
     "git_time_raw",
+    "message_bytes",
     "parse_trailers",
     "record_of",
+    "representable",
 ]
 
 COMMITTER = "VersionVault <versionvault@localhost>"
 _PATH_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.md)?")
 
 
-_IDENTITY = re.compile(r"\s*([^<>\n\r\0]*?)\s*(?:<([^<>\s\0]*)>)?\s*")
+_IDENTITY = re.compile(r"([^<>]*?)\s*(?:<([^<>\s]*)>)?")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # C0, DEL and lone surrogates
+
+
+# The times a commit records: git stores seconds since 1970 (`git fsck --strict` rejects a
+# negative one as badDateOverflow); the bound keeps clear of the epoch and of far futures.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 _TRAILER = re.compile(r"([A-Z][A-Za-z-]*): (.*)")
@@ -48,12 +63,25 @@ class Identity:
     name: str
     email: str
 
+    def __post_init__(self) -> None:
+        for part, value in (("name", self.name), ("email", self.email)):
+            bad = _CONTROL.search(value) or re.search(r"[<>]", value)
+            if bad or not value or value != value.strip() or (part == "email" and " " in value):
+                raise InvalidIdentity(f"invalid author {part} {shown(value)}: git would reject it")
+
     @classmethod
     def parse(cls, text: str) -> Identity:
         """Parse `Name <email>` or a bare name; raise InvalidIdentity if git would reject it."""
+        text = text.strip()
+        control = _CONTROL.search(text)
+        if control:
+            raise InvalidIdentity(
+                f"invalid author {shown(text)}: it contains a control character or a lone "
+                f"surrogate (U+{ord(control.group()):04X})"
+            )
         match = _IDENTITY.fullmatch(text)
         if not match or not match.group(1):
-            raise InvalidIdentity(f"invalid author {text!r}: use 'Name' or 'Name <email>'")
+            raise InvalidIdentity(f"invalid author {shown(text)}: use 'Name' or 'Name <email>'")
         name, email = match.group(1), match.group(2) or ""
         if not email:
             slug = "-".join(re.findall(r"[a-z0-9]+", name.lower())) or "author"
@@ -106,18 +134,52 @@ def check_path(path: str) -> bytes:
     return path.encode()
 
 
+def representable(moment: datetime) -> bool:
+    """Return True if a commit can record `moment`: an offset in whole minutes, 1970 to 2099.
+
+    The bound is EARLIEST < moment < LATEST (UTC), so git's seconds are positive and small.
+    """
+    offset = moment.utcoffset()
+    if offset is None or offset.total_seconds() % 60:
+        return False
+    try:
+        return EARLIEST < moment < LATEST
+    except OverflowError:  # an offset pushes year 1 or 9999 beyond what datetime holds in UTC
+        return False
+
+
 def git_time(moment: datetime) -> tuple[int, int]:
+    """Return git's (seconds, offset seconds) of a representable time (StoreError otherwise)."""
     offset = moment.utcoffset()
     if offset is None:
         raise StoreError("times must carry their UTC offset")
     seconds = int(offset.total_seconds())
     if seconds % 60:
         raise StoreError(f"UTC offset {offset} is not a whole number of minutes")
+    if not representable(moment):
+        raise StoreError(
+            f"time {moment.isoformat()} is outside what a commit records "
+            f"({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})"
+        )
     return int(moment.timestamp()), seconds
 
 
+def message_bytes(message: str) -> bytes:
+    """Return a commit message as git stores it; refuse a NUL or a lone surrogate (StoreError)."""
+    if "\0" in message:
+        raise StoreError("refusing a commit message with a NUL byte")
+    try:
+        return message.encode()
+    except UnicodeEncodeError:
+        raise StoreError("refusing a commit message with a lone surrogate") from None
+
+
 def from_git_time(seconds: int, offset: int) -> datetime:
-    return datetime.fromtimestamp(seconds, timezone(timedelta(seconds=offset)))
+    """Return a commit's time as a datetime (StoreError if it is malformed or out of range)."""
+    try:
+        return datetime.fromtimestamp(seconds, timezone(timedelta(seconds=offset)))
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise StoreError(f"a commit time {seconds} {offset} is malformed or out of range") from None
 
 
 def parse_trailers(message: str) -> dict[str, str]:

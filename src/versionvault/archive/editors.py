@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -21,7 +23,9 @@ __all__ = [
     "UnknownToken",
     "add_editor",
     "authenticate",
+    "create_editors_file",
     "load_editors",
+    "protect",
     "revoke_editor",
 ]
 
@@ -54,10 +58,33 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def protect(path: Path) -> None:
+    """Make `editors.toml` readable and writable by its owner only, if it is looser."""
+    with contextlib.suppress(OSError):  # not ours to change (another owner, read-only disk)
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to a new file that only its owner can read (mode 0600 from the start)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT
+
+
+def create_editors_file(path: Path) -> None:
+    """Create an empty `editors.toml` (mode 0600) unless there is one."""
+    if not path.exists():
+        _write_private(path, "# Editors: `versionvault editor add NAME` adds one.\n")
+    protect(path)
+
+
 def load_editors(path: Path) -> dict[str, Editor]:
-    """Read `editors.toml` (missing means none)."""
+    """Read `editors.toml` (missing means none), first making it private (see `protect`)."""
     if not path.exists():
         return {}
+    protect(path)
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -79,7 +106,7 @@ def _save(path: Path, editors: dict[str, Editor]) -> None:
         entry = {"token_sha256": e.token_sha256, "added": e.added, "revoked": e.revoked}
         tables[e.name] = {k: v for k, v in entry.items() if v}
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(_HEADER + tomli_w.dumps({"editors": tables}), "utf-8")
+    _write_private(tmp, _HEADER + tomli_w.dumps({"editors": tables}))
     tmp.replace(path)
 
 

@@ -8,6 +8,7 @@ __all__ = [
     "ArticleNotFound",
     "DiskFull",
     "ImportStopped",
+    "InvalidInput",
     "RevisionNotFound",
     "StaleRevision",
     "VaultError",
@@ -63,3 +64,11 @@ class DiskFull(OSError):
         if isinstance(exc, DiskFull):
             return cls(exc.what, saved or exc.saved)
         return cls(str(exc.filename) if exc.filename else "the archive", saved or cls.NOTHING)
+
+
+class InvalidInput(VaultError):
+    """A revision's input cannot be saved as given; `field` names the culprit when known."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field

@@ -184,6 +184,7 @@ class _Import:
                 raise full from None
             if batch.error:
                 saved = f"the {self.saved} revisions before it were saved"
+                saved = saved if self.saved else "nothing was saved"
                 raise ImportStopped(f"{batch.error}; {saved}")
 
     def stopped_at(self, batch: _Batch) -> str:
@@ -198,7 +199,7 @@ class _Import:
         latest = self.index.latest(article_id)
         if latest is None:
             return None
-        article = parse_article(self.store.read_blob(latest.blob), article_id)
+        article = parse_article(self.store.read_blob(latest.blob), article_id, strict=False)
         return _Latest(article, latest.number, content_digest(article), -1, None, {})
 
     def read(self, chunk: list[tuple[int, str | bytes]]) -> list[Future[list[Parsed]]]:

@@ -209,7 +209,7 @@ class Index:
         article_id = trailers.get("Article", "")
         if article is None:
             try:
-                article = parse_article(store.read_blob(record.blob), article_id)
+                article = parse_article(store.read_blob(record.blob), article_id, strict=False)
             except (InvalidArticle, StoreError, UnicodeDecodeError) as exc:
                 raise StoreError(
                     f"commit {record.sha} holds an unreadable article: {exc}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from io import BytesIO
@@ -9,10 +10,10 @@ from pathlib import Path
 
 from dulwich import porcelain
 from dulwich.bundle import create_bundle_from_repo, write_bundle
-from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
 from dulwich.objects import Commit, Tree
 
 from .commits import StoreError
+from .secrets import redact
 from .store import HEAD, MAIN, Store
 
 __all__ = ["check_objects", "push", "repack", "repo_size", "write_bundle_file"]
@@ -22,16 +23,25 @@ def write_bundle_file(store: Store, path: Path) -> None:
     """Write a git bundle of main (and HEAD) that `git clone FILE` accepts."""
     bundle = create_bundle_from_repo(store.repo, refs=[HEAD, MAIN])
     tmp = path.with_name(path.name + ".tmp")
-    with bundle, open(tmp, "wb") as f:
-        write_bundle(f, bundle)
-    tmp.replace(path)
+    try:
+        with bundle, open(tmp, "wb") as f:
+            write_bundle(f, bundle)
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def push(store: Store, remote: str) -> str:
-    """Push main to a Git remote (URL or path); return what the remote reported."""
+    """Push main to a Git remote (URL or path); return what the remote reported.
+
+    Every message names the remote with its credentials redacted (see `secrets.redact`).
+    """
     if store.tip() is None:
         raise StoreError("the archive is empty: nothing to push")
     out, err = BytesIO(), BytesIO()
+    shown = redact(remote)
     try:
         result = porcelain.push(
             str(store.path),
@@ -40,13 +50,14 @@ def push(store: Store, remote: str) -> str:
             outstream=out,
             errstream=err,
         )
-    except (GitProtocolError, HangupException, NotGitRepository, OSError, ValueError) as exc:
-        raise StoreError(f"push to {remote} failed: {exc}") from None
+    except Exception as exc:  # whatever the transport raises, a failed push is one line
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise StoreError(redact(f"push to {shown} failed: {detail}")) from None
     refused = {k: v for k, v in (result.ref_status or {}).items() if v}
     if refused:
         reasons = "; ".join(f"{k.decode()}: {v}" for k, v in refused.items())
-        raise StoreError(f"{remote} refused the push: {reasons}")
-    return err.getvalue().decode(errors="replace").strip()
+        raise StoreError(redact(f"{shown} refused the push: {reasons}"))
+    return redact(err.getvalue().decode(errors="replace").strip())
 
 
 def repo_size(store: Store) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,17 +11,24 @@ from ..diff import Stats, compare
 from ..text import (
     Article,
     InvalidArticle,
+    InvalidJson,
+    check_line,
     content_key,
     format_article,
+    load_json,
     make_article,
-    normalize_line,
+    shown,
 )
-from .commits import Identity, NewCommit
+from .commits import EARLIEST, LATEST, Identity, InvalidIdentity, NewCommit, representable
+from .errors import InvalidInput
 
 __all__ = [
     "MAX_INPUT_BYTES",
     "Change",
     "Record",
+    "check_observed",
+    "checked_event",
+    "checked_record",
     "content_digest",
     "measure",
     "measure_all",
@@ -73,13 +79,31 @@ def parse_time(text: str, what: str = "time") -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidArticle(
-            f"invalid {what} {text!r}: use ISO 8601, e.g. 2024-03-01T12:00:00+01:00", what
+            f"invalid {what} {shown(text)}: use ISO 8601, e.g. 2024-03-01T12:00:00+01:00", what
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     offset = moment.utcoffset()
     if offset is not None and offset.total_seconds() % 60:
-        raise InvalidArticle(f"invalid {what} {text!r}: the UTC offset must be whole minutes", what)
+        raise InvalidArticle(
+            f"invalid {what} {shown(text)}: the UTC offset must be whole minutes", what
+        )
+    return moment
+
+
+def check_observed(moment: datetime, what: str = "observed") -> datetime:
+    """Return an observed time a commit can record; else InvalidArticle naming `what`.
+
+    It is the archive's own time (when it saw the text), so unlike an article's dates it
+    cannot fall back to anything: before 1970 or after 2099 is refused.
+    """
+    if not representable(moment):
+        raise InvalidArticle(
+            f"{what} time {moment.isoformat()} is outside the times a commit records "
+            f"(after {EARLIEST:%Y-%m-%d}, before {LATEST:%Y-%m-%d}): it is when the archive "
+            "saw the text",
+            what,
+        )
     return moment
 
 
@@ -88,8 +112,30 @@ def record_of(
 ) -> Record:
     """Validate an article and its author into a Record (InvalidArticle, InvalidIdentity)."""
     article = make_article(**vars(article))
+    note, editor = check_line(note, "note"), check_line(editor, "editor")
     Identity.parse(author or article.source)
-    return Record(article, observed or now(), note, author, editor)
+    return Record(article, check_observed(observed or now()), note, author, editor)
+
+
+def checked_record(
+    article: Article, observed: datetime | None, note: str, author: str, editor: str
+) -> Record:
+    """Return `record_of`, its refusals raised as InvalidInput (a VaultError naming the field)."""
+    try:
+        return record_of(article, observed, note, author, editor)
+    except InvalidArticle as exc:
+        raise InvalidInput(str(exc), exc.field) from None
+    except InvalidIdentity as exc:
+        raise InvalidInput(str(exc), "author") from None
+
+
+def checked_event(observed: datetime | None, url: str, note: str) -> datetime:
+    """Return an event's time once it and its trailers can be committed (else InvalidInput)."""
+    try:
+        trailer_lines([("Url", url), ("Note", note)])
+        return check_observed(observed or now())
+    except InvalidArticle as exc:
+        raise InvalidInput(str(exc), exc.field) from None
 
 
 def read_record(line: str | bytes) -> Record:
@@ -97,11 +143,9 @@ def read_record(line: str | bytes) -> Record:
     if len(line) > MAX_INPUT_BYTES:
         raise InvalidArticle(f"longer than {MAX_INPUT_BYTES} bytes")
     try:
-        data = json.loads(line)
-    except UnicodeDecodeError:
-        raise InvalidArticle("not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidArticle(f"not valid JSON ({exc.msg})") from None
+        data = load_json(line)
+    except InvalidJson as exc:
+        raise InvalidArticle(str(exc)) from None
     if not isinstance(data, dict):
         raise InvalidArticle("expected a JSON object")
     for key in ("id", "source", "title", "body"):
@@ -150,20 +194,27 @@ def measure_all(pairs: Sequence[tuple[Article | None, Article, int | None]]) -> 
 
 
 def _article_time(article: Article, observed: datetime) -> datetime:
+    """Return the article's own time when git can record it (see `representable`), else observed.
+
+    The header keeps the article's dates exactly as given either way (a 1969 article is real
+    history); only the commit's author date falls back.
+    """
     for text in (article.updated, article.published):
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
             continue
-        offset = moment.utcoffset()
-        if offset is not None and not offset.total_seconds() % 60:
+        if representable(moment):
             return moment
     return observed
 
 
 def trailer_lines(pairs: list[tuple[str, str]]) -> str:
-    """Return git trailer lines of the pairs whose values are not empty (made one line)."""
-    values = [(key, normalize_line(value)) for key, value in pairs]
+    """Return git trailer lines of the pairs whose values are not empty (made one line).
+
+    A value with a control character raises InvalidArticle naming its trailer.
+    """
+    values = [(key, check_line(value, key.lower())) for key, value in pairs]
     return "\n".join(f"{key}: {value}" for key, value in values if value)
 
 

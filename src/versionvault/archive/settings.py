@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,6 +19,7 @@ from ..text import (
     check_slug,
     css_to_xpath,
 )
+from .secrets import has_credentials, redact
 
 __all__ = [
     "DEFAULT_QUIET_DAYS",
@@ -178,7 +180,19 @@ def read_settings(path: Path) -> dict[str, Any]:
         raise InvalidArticle(f"{path} is not valid TOML: {exc}") from None
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 def _write(path: Path, data: dict[str, Any]) -> None:
+    """Write `sources.toml` atomically; only its owner may read it once it holds a secret
+    (a URL with a password or token, or an alert target)."""
     tmp = path.with_suffix(".tmp")
     try:
         tmp.write_text(
@@ -186,6 +200,10 @@ def _write(path: Path, data: dict[str, Any]) -> None:
             + tomli_w.dumps(data),
             "utf-8",
         )
+        if data.get("notify") or any(has_credentials(text) for text in _strings(data)):
+            os.chmod(tmp, 0o600)
+        elif path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
         tmp.replace(path)
     except OSError as exc:  # a full disk: the old file stays as it was
         tmp.unlink(missing_ok=True)
@@ -250,7 +268,7 @@ def add_mirror(path: Path, remote: str) -> SourceSettings:
     """Add a Git remote that every write batch is pushed to; return the settings."""
     settings = load_sources(path)
     if not remote.strip() or "\n" in remote:
-        raise InvalidArticle(f"invalid mirror {remote!r}")
+        raise InvalidArticle(f"invalid mirror {redact(remote)!r}")
     mirrors = tuple(dict.fromkeys([*settings.mirrors, remote.strip()]))
     updated = SourceSettings(settings.sources, mirrors)
     save_sources(path, updated)

@@ -26,6 +26,7 @@ from .commits import (
     check_path,
     from_git_time,
     git_time_raw,
+    message_bytes,
     parse_trailers,
     record_of,
 )
@@ -37,6 +38,7 @@ __all__ = ["HEAD", "MAIN", "ConcurrentUpdate", "Store", "Transaction"]
 MAIN = Ref(b"refs/heads/main")
 HEAD = Ref(b"HEAD")
 _LOCK_NAME = "versionvault.lock"
+_KINDS = {Commit.type_num: "commit", Tree.type_num: "tree", Blob.type_num: "blob"}
 
 
 _STALE_REF_LOCK_SECONDS = 1.0
@@ -132,7 +134,7 @@ class Transaction:
         commit_time: datetime,
         message: str,
     ) -> str:
-        # Identity and _git_time vetted every part: the bytes are a commit git accepts.
+        # Identity, git_time and message_bytes vet every part: the bytes are a commit git accepts.
         parents = b"parent %s\n" % self._new_tip.encode() if self._new_tip else b""
         data = b"tree %s\n%sauthor %s %d %s\ncommitter %s %d %s\n\n%s" % (
             tree,
@@ -141,7 +143,7 @@ class Transaction:
             *git_time_raw(author_time),
             COMMITTER.encode(),
             *git_time_raw(commit_time),
-            message.encode(),
+            message_bytes(message),
         )
         commit = Raw.of(Commit.type_num, data)
         self._objects.append(commit)
@@ -315,7 +317,7 @@ class Store:
             raise StoreError(f"commit {sha} is missing") from None
         if not isinstance(commit, Commit):
             raise NotCommitError(sha.encode())
-        message = commit.message.decode()
+        message = commit.message.decode(errors="replace")
         trailers = parse_trailers(message)
         path = f"{trailers.get('Source', '')}/{trailers.get('Article', '')}.md"
         try:
@@ -324,14 +326,19 @@ class Store:
             if "Event" not in trailers:
                 raise StoreError(f"commit {sha} names {path!r}, which is not in its tree") from None
             blob = ObjectID(b"")
+        try:
+            author_time = from_git_time(commit.author_time, commit.author_timezone)
+            commit_time = from_git_time(commit.commit_time, commit.commit_timezone)
+        except StoreError as exc:
+            raise StoreError(f"commit {sha}: {exc}") from None
         return CommitRecord(
             sha=sha,
             parent=commit.parents[0].decode() if commit.parents else None,
             blob=blob.decode(),
             path=path,
-            author=commit.author.decode(),
-            author_time=from_git_time(commit.author_time, commit.author_timezone),
-            commit_time=from_git_time(commit.commit_time, commit.commit_timezone),
+            author=commit.author.decode(errors="replace"),
+            author_time=author_time,
+            commit_time=commit_time,
             subject=message.split("\n", 1)[0],
             trailers=trailers,
         )
@@ -352,6 +359,22 @@ class Store:
                 if p is not None:
                     paths.add(p.decode())
         return sorted(paths)
+
+    def raw_objects(self) -> Iterator[tuple[str, str, bytes]]:
+        """Yield every object stored, reachable or not: (sha, kind, bytes as git hashed them)."""
+        store = self.repo.object_store
+        seen: set[bytes] = set()
+        for pack in store.packs:  # pack by pack: a lookup across every pack costs far more
+            for sha in pack:
+                if sha not in seen:
+                    seen.add(sha)
+                    type_num, data = pack.get_raw(sha)
+                    yield sha.decode(), _KINDS.get(type_num, "tag"), data
+        for sha in store:  # the loose ones (the packed were seen)
+            if sha not in seen:
+                seen.add(sha)
+                type_num, data = store.get_raw(sha)
+                yield sha.decode(), _KINDS.get(type_num, "tag"), data
 
     def reopen(self) -> None:
         """Reopen the repository (after git rewrote its packs)."""

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from ..diff import WordDiff, compare
 from ..text import Article, InvalidArticle, parse_article, repeated_affixes, same_content
 from . import search
-from .commits import Identity, InvalidIdentity, StoreError
+from .commits import Identity, StoreError
+from .editors import create_editors_file, protect
 from .errors import ArticleNotFound, DiskFull, RevisionNotFound, StaleRevision, VaultError
 from .events import EVENTS, event_message
 from .export import export_lines
@@ -23,7 +24,7 @@ from .importer import IMPORT_BATCH, import_records
 from .index import Index
 from .maintenance import push
 from .replica import ReadOnlyReplica, primary_of
-from .revise import Record, measure, new_commit, now, record_of
+from .revise import Record, checked_event, checked_record, measure, new_commit, now
 from .rows import ArticleRow, Event, Revision
 from .search import Matches
 from .settings import SourceSettings, load_sources, sample_sources_text
@@ -84,6 +85,7 @@ class Vault:
         self.index = Index(home / "index.sqlite3")
         self._catch_up()
         self.primary = primary_of(self.store)
+        protect(home / "editors.toml")
 
     def _catch_up(self) -> None:
         """Index what git has and the index lacks; a full disk leaves it behind, readable."""
@@ -100,9 +102,7 @@ class Vault:
         sources = home / "sources.toml"
         if not sources.exists():
             sources.write_text(sample_sources_text(), "utf-8")
-        editors = home / "editors.toml"
-        if not editors.exists():
-            editors.write_text("# Editors: `versionvault editor add NAME` adds one.\n", "utf-8")
+        create_editors_file(home / "editors.toml")
         return cls(home)
 
     @classmethod
@@ -162,12 +162,12 @@ class Vault:
         editor: str = "",
         expected: str | None = None,
     ) -> SaveResult:
-        """Archive `article` as a new revision unless it equals the latest one."""
-        pending = self._pending(article, observed, note, author, editor)
+        """Archive `article` unless it equals the latest; `expected`: the sha begun from, or `*`."""
+        pending = checked_record(article, observed, note, author, editor)
 
         def write(txn: Transaction) -> SaveResult:
             latest = self.index.latest(article.id)
-            if expected is not None and (latest is None or latest.commit != expected):
+            if expected is not None and (latest is None or expected not in ("*", latest.commit)):
                 current = latest.commit if latest else ""
                 raise StaleRevision(
                     f"{article.id} changed since {expected[:12]}: "
@@ -212,7 +212,7 @@ class Vault:
         """Record an event (`removed`, `left-feed`) as a commit that keeps the tree; return it."""
         if event not in EVENTS:
             raise VaultError(f"unknown event {event!r}: use one of {', '.join(EVENTS)}")
-        moment = observed or now()
+        moment = checked_event(observed, url, note)
 
         def write(txn: Transaction) -> str:
             latest = self.index.latest(article_id)
@@ -222,14 +222,6 @@ class Vault:
             return txn.add_event(Identity.parse(latest.source), moment, now(), message)
 
         return self._locked_write(write)
-
-    def _pending(
-        self, article: Article, observed: datetime | None, note: str, author: str, editor: str
-    ) -> Record:
-        try:
-            return record_of(article, observed, note, author, editor)
-        except (InvalidArticle, InvalidIdentity) as exc:
-            raise VaultError(str(exc)) from None
 
     def _append(self, txn: Transaction, pending: Record, latest: Revision | None) -> SaveResult:
         article = pending.article
@@ -308,7 +300,7 @@ class Vault:
 
     def text(self, revision: Revision) -> Article:
         """Return the stored article of a revision."""
-        return parse_article(self.store.read_blob(revision.blob), revision.article)
+        return parse_article(self.store.read_blob(revision.blob), revision.article, strict=False)
 
     def stored_file(self, revision: Revision) -> str:
         """Return the exact stored file of a revision."""

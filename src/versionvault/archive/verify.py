@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .commits import StoreError
+from .fsck import fsck, git_fsck
 from .index import Index
 from .maintenance import check_objects
 from .rows import Event
@@ -12,8 +13,11 @@ __all__ = ["verify"]
 
 
 def verify(store: Store, index: Index) -> list[str]:
-    """Check every object, and that git and the index agree; return the problems."""
+    """Check every object as `git fsck --strict` does (and run it, if git is installed), and
+    that git and the index agree; return the problems."""
     problems = check_objects(store)
+    problems.extend(fsck(store))
+    problems.extend(git_fsck(store.path) or [])
     indexed = {r.commit: r for r in index.all_revisions()}
     events = {e.commit: e for e in index.events()}
     seen = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from ..archive import (
     load_editors,
     load_sources,
     push,
+    redact,
     repack,
     repo_size,
     revoke_editor,
@@ -63,10 +65,15 @@ def export(ctx: click.Context, bundle: Path | None, jsonl: Path | None) -> None:
         click.echo(f"wrote {bundle}")
     if jsonl:
         tmp = jsonl.with_name(jsonl.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as out:
-            for line in vault.export_jsonl():
-                out.write(line + "\n")
-        tmp.replace(jsonl)
+        try:
+            with tmp.open("w", encoding="utf-8") as out:
+                for line in vault.export_jsonl():
+                    out.write(line + "\n")
+            tmp.replace(jsonl)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise VaultError(f"cannot write {jsonl}: {exc.strerror or exc}") from None
         click.echo(f"wrote {jsonl}")
 
 
@@ -123,7 +130,7 @@ def mirror_push(ctx: click.Context, remote: str | None) -> None:
         raise VaultError("no mirrors configured: give a REMOTE or add one with `mirror add`")
     for target in remotes:
         push(vault.store, target)
-        click.echo(f"pushed main {vault.store.tip()} to {target}")
+        click.echo(f"pushed main {vault.store.tip()} to {redact(target)}")
 
 
 @mirror.command("add")
@@ -133,7 +140,7 @@ def mirror_push(ctx: click.Context, remote: str | None) -> None:
 def mirror_add(ctx: click.Context, remote: str) -> None:
     """Add a mirror, pushed after every ingest, import and watch round that saved."""
     settings = add_mirror(open_vault(ctx).home / "sources.toml", remote)
-    click.echo(f"{len(settings.mirrors)} mirrors: {', '.join(settings.mirrors)}")
+    click.echo(f"{len(settings.mirrors)} mirrors: {', '.join(map(redact, settings.mirrors))}")
 
 
 @mirror.command("list")
@@ -142,7 +149,7 @@ def mirror_add(ctx: click.Context, remote: str) -> None:
 def mirror_list(ctx: click.Context) -> None:
     """List the mirrors."""
     for remote in load_sources(archive_home(ctx) / "sources.toml").mirrors:
-        click.echo(remote)
+        click.echo(redact(remote))
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from contextlib import nullcontext
 from importlib import resources
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 import click
 
 from ..archive import (
+    RedactFilter,
     Vault,
     VaultError,
     parse_time,
@@ -100,6 +102,21 @@ def build_demo(home: Path) -> Vault:
     return vault
 
 
+def log_config() -> dict[str, Any]:
+    """Return uvicorn's logging settings with credentials redacted from every line it logs.
+
+    The access log prints each request's query string: a `?access_token=` (refused by the
+    API all the same) is written as `?access_token=***`.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact"] = {"()": RedactFilter}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact")
+    return config
+
+
 def _serve(vault: Vault, host: str, port: int, base_url: str = "") -> None:
     import uvicorn
 
@@ -114,6 +131,7 @@ def _serve(vault: Vault, host: str, port: int, base_url: str = "") -> None:
             host=host,
             port=port,
             log_level="info",
+            log_config=log_config(),
             proxy_headers=False,
             http=PromptH11Protocol,
         )

@@ -4,6 +4,7 @@ from .article import (
     FIELD_ORDER,
     Article,
     InvalidArticle,
+    check_line,
     check_slug,
     content_key,
     format_article,
@@ -12,6 +13,7 @@ from .article import (
     normalize_line,
     parse_article,
     same_content,
+    shown,
     slugify,
 )
 from .blocks import (
@@ -25,6 +27,7 @@ from .blocks import (
 )
 from .charset import charset_label, decode_html, html_encoding
 from .extract import HtmlRules, TextRules, parse_html, parse_text
+from .json_input import InvalidJson, load_json
 from .language import (
     CJK_RUN,
     cjk_tokens,
@@ -42,10 +45,12 @@ __all__ = [
     "Block",
     "HtmlRules",
     "InvalidArticle",
+    "InvalidJson",
     "InvalidSelector",
     "TextRules",
     "block_words",
     "charset_label",
+    "check_line",
     "check_slug",
     "cjk_tokens",
     "content_key",
@@ -59,6 +64,7 @@ __all__ = [
     "format_table",
     "html_encoding",
     "language_of",
+    "load_json",
     "make_article",
     "normalize_body",
     "normalize_line",
@@ -68,6 +74,7 @@ __all__ = [
     "parse_text",
     "repeated_affixes",
     "same_content",
+    "shown",
     "slugify",
     "strip_site_names",
     "word_tokens",

@@ -13,14 +13,17 @@ __all__ = [
     "SLUG",
     "Article",
     "InvalidArticle",
+    "check_line",
     "check_slug",
     "content_key",
+    "drop_controls",
     "format_article",
     "make_article",
     "normalize_body",
     "normalize_line",
     "parse_article",
     "same_content",
+    "shown",
     "slugify",
 ]
 
@@ -37,6 +40,15 @@ _HEADER_KEY = re.compile(r"[a-z][a-z0-9_-]*")
 
 
 _DELIMITER = "---"
+
+
+_REFUSED = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # once whitespace folded to spaces
+
+
+_BODY_REFUSED = re.compile(r"[\x00\ud800-\udfff]")  # a body keeps its other characters
+
+
+_PAGE_DROPS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\ud800-\udfff]")  # whitespace stays
 
 
 _UNSQUASHED = ("  ", " \n", "\n ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
@@ -73,15 +85,63 @@ class Article:
         return {k: v for k, v in values.items() if v}
 
 
+def shown(value: str, limit: int = 60) -> str:
+    """Return `value` quoted for an error message: one line, escaped, cut at `limit`."""
+    return repr(value[:limit]) + ("…" if len(value) > limit else "")
+
+
 def check_slug(value: str, what: str = "article id", field: str = "") -> str:
     """Return `value` if it is a valid slug, else raise InvalidArticle."""
     if not (0 < len(value) <= MAX_SLUG and SLUG.fullmatch(value)):
         raise InvalidArticle(
-            f"invalid {what} {value!r}: use lowercase letters, digits and single hyphens "
+            f"invalid {what} {shown(value)}: use lowercase letters, digits and single hyphens "
             f"(at most {MAX_SLUG} characters)",
             field,
         )
     return value
+
+
+def _refusal(value: str, field: str, refuse: re.Pattern[str] = _REFUSED) -> InvalidArticle | None:
+    if value.isprintable() if refuse is _REFUSED else _plain_body(value):
+        return None  # the common case, decided in C
+    found = refuse.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+    return InvalidArticle(
+        f"field {field!r} contains {kind} (U+{ord(char):04X} at position {found.start()})", field
+    )
+
+
+def _plain_body(body: str) -> bool:
+    """Return True if a body surely has no NUL and no lone surrogate."""
+    if "\x00" in body:
+        return False
+    try:
+        body.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def drop_controls(text: str) -> str:
+    """Return a fetched page's text without the control characters and lone surrogates a
+    field refuses (whitespace stays): a page is the publisher's, so a stray one is dropped."""
+    return text if text.isprintable() else _PAGE_DROPS.sub("", text)
+
+
+def check_line(value: str, field: str) -> str:
+    """Return a single-line value normalised; refuse control characters and lone surrogates.
+
+    Whitespace (tabs, line breaks) folds into single spaces as `normalize_line` does; every
+    other C0 control character, DEL and a lone surrogate raise InvalidArticle naming `field`.
+    """
+    line = normalize_line(value)
+    refused = _refusal(line, field)
+    if refused:
+        raise refused
+    return line
 
 
 def slugify(text: str) -> str:
@@ -109,15 +169,19 @@ def normalize_body(text: str) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-def _validate(article: Article) -> Article:
+def _validate(article: Article, strict: bool = True) -> Article:
     check_slug(article.id, field="id")
     check_slug(article.source, "source name", "source")
-    fields = {name: normalize_line(getattr(article, name)) for name in FIELD_ORDER}
-    extra = tuple((k, normalize_line(v)) for k, v in article.extra)
-    for key, _ in extra:
+    line = check_line if strict else lambda value, _: normalize_line(value)
+    fields = {name: line(getattr(article, name), name) for name in FIELD_ORDER}
+    for key, _ in article.extra:
         if not _HEADER_KEY.fullmatch(key) or key in FIELD_ORDER:
-            raise InvalidArticle(f"invalid header field name {key!r}", key)
+            raise InvalidArticle(f"invalid header field name {shown(key)}", key[:40])
+    extra = tuple((k, line(v, k)) for k, v in article.extra)
     body = normalize_body(article.body)
+    refused = _refusal(body, "body", _BODY_REFUSED) if strict else None
+    if refused:
+        raise refused
     if not fields["title"]:
         raise InvalidArticle("the article has no title", "title")
     if not body:
@@ -127,9 +191,14 @@ def _validate(article: Article) -> Article:
 
 def make_article(**values: Any) -> Article:
     """Build a validated, normalised Article (raises InvalidArticle)."""
+    return _build(values, strict=True)
+
+
+def _build(values: dict[str, Any], strict: bool) -> Article:
+    """Build an Article; `strict=False` keeps control characters an older archive may hold."""
     extra = values.pop("extra", ())
     known = {k: ("" if v is None else str(v)) for k, v in values.items()}
-    return _validate(Article(extra=tuple(extra), **known))
+    return _validate(Article(extra=tuple(extra), **known), strict)
 
 
 def format_article(article: Article) -> str:
@@ -152,8 +221,12 @@ def same_content(a: Article, b: Article) -> bool:
     return content_key(a) == content_key(b)
 
 
-def parse_article(text: str, article_id: str) -> Article:
-    """Parse a file in the archive's own format (the inverse of `format_article`)."""
+def parse_article(text: str, article_id: str, strict: bool = True) -> Article:
+    """Parse a file in the archive's own format (the inverse of `format_article`).
+
+    Input to save is parsed strictly; a stored file with `strict=False`, which keeps the
+    control characters an archive written before they were refused may hold.
+    """
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
     if not lines or lines[0] != _DELIMITER:
@@ -167,7 +240,7 @@ def parse_article(text: str, article_id: str) -> Article:
     for number, line in enumerate(lines[1:end], start=2):
         key, sep, value = line.partition(":")
         if not sep or not _HEADER_KEY.fullmatch(key):
-            raise InvalidArticle(f"bad header line {number}: {line!r}")
+            raise InvalidArticle(f"bad header line {number}: {shown(line)}")
         if key in FIELD_ORDER:
             values[key] = value.strip()
         else:
@@ -175,4 +248,4 @@ def parse_article(text: str, article_id: str) -> Article:
     body = "\n".join(lines[end + 1 :])
     values.setdefault("source", "")
     values.setdefault("title", "")
-    return make_article(id=article_id, body=body, extra=extra, **values)
+    return _build({"id": article_id, "body": body, "extra": extra, **values}, strict)

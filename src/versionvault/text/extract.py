@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .article import FIELD_ORDER, Article, InvalidArticle, make_article, normalize_body
+from .article import (
+    FIELD_ORDER,
+    Article,
+    InvalidArticle,
+    drop_controls,
+    make_article,
+    normalize_body,
+)
 from .boilerplate import clean_pieces
 from .htmlbody import Piece, format_pieces, pieces_of, undo_layout_tables
 from .metadata import page_meta
@@ -179,4 +186,5 @@ def parse_html(
     if cleaned.byline and not fields.get("byline"):
         fields["byline"] = cleaned.byline
     fields.setdefault("url", url)
-    return make_article(id=article_id, source=source, body=format_pieces(cleaned.pieces), **fields)
+    body_text = drop_controls(format_pieces(cleaned.pieces))
+    return make_article(id=article_id, source=source, body=body_text, **fields)

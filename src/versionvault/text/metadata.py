@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .article import normalize_line
+from .article import drop_controls, normalize_line
 
 __all__ = ["PageMeta", "decode_entities", "page_meta", "repeated_affixes", "strip_site_names"]
 
@@ -34,7 +34,7 @@ def decode_entities(value: Any) -> str:
         if decoded == text:
             break
         text = decoded
-    return normalize_line(text)
+    return normalize_line(drop_controls(text))
 
 
 def _affix_pattern(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -87,7 +87,7 @@ class _Graph:
         for text in scripts:
             try:
                 self.items += _json_ld_items(json.loads(text, strict=False))
-            except (json.JSONDecodeError, RecursionError):
+            except (ValueError, RecursionError):  # not JSON, too deep, or a 5,000-digit number
                 continue
         self.by_id = {str(i["@id"]): i for i in self.items if isinstance(i.get("@id"), str)}
 

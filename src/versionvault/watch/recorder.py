@@ -20,6 +20,7 @@ from ..archive import (
     StaleRevision,
     StoreError,
     VaultError,
+    redact,
 )
 from ..diff import count_words
 from ..text import Article, InvalidArticle, InvalidSelector
@@ -67,13 +68,18 @@ class Recorder:
         except DiskFull:
             raise  # no page can be saved: the round stops
         except Exception as exc:  # one bad page must not stop a round
-            log.exception("watching %s failed", fetched.request.url)
+            log.exception("watching %s failed", redact(fetched.request.url))
             self.warn(tally, "", fetched.request.url, "error", f"internal error: {exc!r}")
 
     def warn(self, tally: Tally, source: str, url: str, kind: str, message: str) -> None:
-        """Log a warning, count it in the round and keep it in the watch state."""
-        log.warning("%s: %s (%s)", url or source, message, kind)
-        tally.warnings.append(WatchWarning(source, url, kind, message))
+        """Log a warning, count it in the round and keep it in the watch state.
+
+        What is logged or reported has its URLs' credentials redacted; the state keeps the URL
+        as it is (a key to clear the warning by) and `status` redacts it.
+        """
+        message, shown = redact(message), redact(url)
+        log.warning("%s: %s (%s)", shown or source, message, kind)
+        tally.warnings.append(WatchWarning(source, shown, kind, message))
         self.state.warn(source, url, kind, message, iso(tally.now))
 
     def push_mirrors(self, tally: Tally) -> None:

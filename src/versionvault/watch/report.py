@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..archive import Vault, VaultError
+from ..archive import Vault, VaultError, redact
 from .schedule import iso
 from .state import WatchState
 
@@ -125,7 +125,7 @@ def status(vault: Vault, limit: int = 200) -> dict[str, Any]:
             {
                 "name": name,
                 "configured": source is not None,
-                "feeds": list(source.feeds) if source else [],
+                "feeds": [redact(feed) for feed in source.feeds] if source else [],
                 "pages": len(source.pages) if source else 0,
                 "rate": source.rate if source else None,
                 "watched": entry.get("pages", {}),
@@ -134,9 +134,13 @@ def status(vault: Vault, limit: int = 200) -> dict[str, Any]:
                 "new_revisions": entry.get("new_revisions", 0),
             }
         )
+    warnings = [
+        {**w, "url": redact(w["url"] or ""), "message": redact(w["message"] or "")}
+        for w in problems + state.warnings(limit)
+    ]
     return {
         "last_round": state.last_round(),
         "next_check": state.next_due(),
         "sources": sources,
-        "warnings": problems + state.warnings(limit),
+        "warnings": warnings,
     }

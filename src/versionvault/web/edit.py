@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from ..archive import (
     ArticleNotFound,
     Editor,
     EditorError,
+    InvalidInput,
     RevokedToken,
     StaleRevision,
     Vault,
@@ -25,7 +25,7 @@ from ..archive import (
     authenticate,
     parse_time,
 )
-from ..text import InvalidArticle, check_slug, make_article
+from ..text import InvalidArticle, InvalidJson, check_slug, load_json, make_article, shown
 
 __all__ = ["MAX_BODY_BYTES", "edit_routes"]
 
@@ -53,12 +53,27 @@ class _Refused(Exception):
         self.extra = extra
 
 
+def _printable(value: Any) -> Any:
+    """Return a string as UTF-8 can carry it (a lone surrogate escaped), anything else as is."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode()
+    return value
+
+
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="versionvault"'} if status == 401 else None
-    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+    body = {key: _printable(value) for key, value in {"error": message, **extra}.items()}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+_URL_TOKENS = ("access_token", "token", "bearer_token", "api_key")
 
 
 def _editor(request: Request, editors_path: Path) -> Editor:
+    if any(name in request.query_params for name in _URL_TOKENS):
+        raise _Refused(
+            400, "a token in the URL is refused (URLs end up in logs): send Authorization: Bearer"
+        )
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _Refused(401, "an editor's token is required: Authorization: Bearer TOKEN")
@@ -83,9 +98,9 @@ async def _json_body(request: Request) -> dict[str, Any]:
         if len(raw) > MAX_BODY_BYTES:
             raise _Refused(413, f"the request is larger than {MAX_BODY_BYTES} bytes")
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _Refused(400, f"the body is not valid JSON: {exc}") from None
+        data = load_json(bytes(raw))
+    except InvalidJson as exc:
+        raise _Refused(400, f"the body is refused: {exc}") from None
     if not isinstance(data, dict):
         raise _Refused(422, "the body must be a JSON object")
     return data
@@ -98,7 +113,7 @@ def _fields(
 ) -> dict[str, str]:
     for name in data:
         if name not in required + optional:
-            raise _Refused(422, f"unknown field {name!r}", field=name)
+            raise _Refused(422, f"unknown field {shown(name)}", field=name[:100])
     for name in required:
         if name not in data:
             raise _Refused(422, f"field {name!r} is required", field=name)
@@ -111,9 +126,12 @@ def _fields(
 
 
 def _expected(request: Request) -> str | None:
+    """Return the If-Match sha, `*` (any current revision, RFC 9110), or None."""
     value = request.headers.get("if-match")
     if value is None:
         return None
+    if value.strip() == "*":
+        return "*"
     return value.strip().removeprefix("W/").strip('"').lower()
 
 
@@ -168,7 +186,11 @@ def edit_routes(vault: Vault) -> list[Route]:
                 article, observed, note, author=editor.name, editor=editor.name, expected=expected
             )
         except StaleRevision as exc:
+            if expected == "*":
+                raise _Refused(412, f"If-Match: * but there is no article {article_id}") from None
             raise _Refused(409, str(exc), current=exc.current) from None
+        except InvalidInput as exc:
+            raise _Refused(422, str(exc), field=exc.field) from None
         except VaultError as exc:
             raise _Refused(422, str(exc)) from None
 

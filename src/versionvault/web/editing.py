@@ -189,9 +189,12 @@ def editing_routes(site: Site) -> list[Route]:
             raise HTTPException(400, "say which revision to restore (its number)")
         old = vault.revision(article_id, int(number))
         note = f"restored revision {old.number}" + (f": {old.note}" if old.note else "")
-        result = vault.save_revision(
-            vault.text(old), note=note, author=signed.name, editor=signed.name
-        )
+        try:
+            result = vault.save_revision(
+                vault.text(old), note=note, author=signed.name, editor=signed.name
+            )
+        except VaultError as exc:  # e.g. a revision stored before control characters were refused
+            raise HTTPException(422, str(exc)) from None
         if result.status == "unchanged":
             return RedirectResponse(link(request, "article", id=article_id), 303)
         return _saved(request, result)
