@@ -116,7 +116,7 @@ def test_hostile_event_bodies_are_refused_or_saved_never_broken(vault: Vault, ho
         def post(data: dict[str, Any]) -> None:
             before = len(vault.events("ferry-story"))
             response = client.post(EVENTS, json=data, headers=_auth(token))
-            assert response.status_code in (201, 422), response.text
+            assert response.status_code in (201, 400, 422), response.text  # 400: over a JSON limit
             assert isinstance(response.json(), dict)
             after = len(vault.events("ferry-story"))
             assert after - before == (response.status_code == 201)
