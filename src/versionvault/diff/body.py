@@ -1,24 +1,24 @@
-"""The diff of two bodies, paragraph first: equal paragraphs, changed regions and moves."""
+"""The diff of two bodies, paragraph first: equal paragraphs, rewrites paired, moves linked."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypeAlias
 
-from .core import (
-    Op,
-    _align,
-    _diff_chunks,
-    _diff_text,
-    _diff_tokens,
-    _merge,
-    _seq_diff,
-    _surely_costly,
-)
+from .core import Op, _diff_text, _merge, _seq_diff
 from .moves import _MOVE_SIMILARITY, _find_moves, _Move
-from .paragraphs import Block, _split_blocks, _Unit, _units
-from .tokens import count_words, tokenize
+from .pairing import Bag, Group, bag, pair_up
+from .paragraphs import Block, _blank, _split_blocks, _Unit, _units
+from .rewrites import diff_rewrite
+from .tokens import tokenize
 
-__all__ = ["diff_body"]
+__all__ = ["Link", "align_body", "diff_body"]
+
+# What became of a new paragraph: the old paragraphs it comes from and whether its text is
+# the same (equal or moved as it was); a paragraph found on the new side only has no Link.
+Link: TypeAlias = tuple[tuple[int, ...], bool]
+# The diff before it is cut into blocks: a run of ops, a block of its own, a break, a move.
+_Part: TypeAlias = tuple[str, list[Op] | _Move | None]
 
 
 @dataclass
@@ -28,8 +28,7 @@ class _Region:
     old: list[int]
     new: list[int]
     pre: tuple[str, str] = ("", "")  # differing newlines after the equal paragraph before
-    ops: list[Op] | None = None
-    settled: bool = False
+    groups: list[Group] = field(default_factory=list)
 
 
 class _Body:
@@ -39,6 +38,10 @@ class _Body:
         self.a = _units(old)
         self.b = _units(new)
         self.tokens: dict[str, list[str]] = {}
+        self.bags: dict[str, Bag] = {}
+        self.parts: list[list[Op] | _Region] = []
+        self.links: dict[int, Link] = {}
+        self.moves: dict[tuple[str, int], _Move] = {}
 
     def toks(self, text: str) -> list[str]:
         tokens = self.tokens.get(text)
@@ -46,52 +49,42 @@ class _Body:
             tokens = self.tokens[text] = tokenize(text)
         return tokens
 
-    def pieces(self, units: list[_Unit], indices: list[int], pre: str) -> list[str]:
-        return [pre] * bool(pre) + [
-            content + sep for content, sep in map(units.__getitem__, indices)
+    def bag_of(self, text: str) -> Bag:
+        found = self.bags.get(text)
+        if found is None:
+            found = self.bags[text] = bag(self.toks(text))
+        return found
+
+    def pairing(self, old: list[int], new: list[int]) -> list[Group]:
+        """Pair the rewritten paragraphs of a region; indices are the body's."""
+        groups = pair_up(
+            [self.bag_of(self.a[i][0]) for i in old], [self.bag_of(self.b[j][0]) for j in new]
+        )
+        return [
+            Group(tuple(old[i] for i in g.old), tuple(new[j] for j in g.new), g.score)
+            for g in groups
         ]
 
-    def tokens_of(self, units: list[_Unit], indices: list[int], pre: str) -> list[str]:
-        out = [pre] * bool(pre)
-        for content, sep in map(units.__getitem__, indices):
-            out.extend(self.toks(content))
-            if sep:
-                out.append(sep)
-        return out
-
-    def region_ops(self, old: list[int], new: list[int], pre: tuple[str, str]) -> list[Op]:
-        pa, pb = self.pieces(self.a, old, pre[0]), self.pieces(self.b, new, pre[1])
-        x, y = "".join(pa), "".join(pb)
-        if not x or not y:
-            return _diff_text(x, y)
-        if not _surely_costly(x, y):
-            ta, tb = self.tokens_of(self.a, old, pre[0]), self.tokens_of(self.b, new, pre[1])
-            ops = _diff_tokens(ta, tb, shortcut=True)
-            if ops is not None:
-                return ops
-        aligned = _align(pa, pb, _diff_text, _diff_text)
-        return aligned if aligned is not None else _diff_chunks(x, y)
-
-    def blocks(self) -> list[Block]:
+    def plan(self) -> None:
+        """Find the equal paragraphs, the regions between them, their pairs and the moves."""
         runs = _seq_diff([content for content, _ in self.a], [content for content, _ in self.b])
         if runs is None:
             runs = [(-1, len(self.a)), (1, len(self.b))]
-        parts: list[list[Op] | _Region] = []
         ia = ib = 0
         for op, n in runs:
             if op == 0:
-                for (content, sep_a), (_, sep_b) in zip(
-                    self.a[ia : ia + n], self.b[ib : ib + n], strict=True
-                ):
+                for k in range(n):
+                    (content, sep_a), (_, sep_b) = self.a[ia + k], self.b[ib + k]
+                    self.links[ib + k] = ((ia + k,), True)
                     if sep_a == sep_b:
-                        parts.append([("=", content + sep_a)])
+                        self.parts.append([("=", content + sep_a)])
                     else:
-                        parts.extend(([("=", content)], _Region([], [], (sep_a, sep_b))))
+                        self.parts.extend(([("=", content)], _Region([], [], (sep_a, sep_b))))
                 ia, ib = ia + n, ib + n
                 continue
-            if not parts or not isinstance(parts[-1], _Region):
-                parts.append(_Region([], []))
-            region = parts[-1]
+            if not self.parts or not isinstance(self.parts[-1], _Region):
+                self.parts.append(_Region([], []))
+            region = self.parts[-1]
             assert isinstance(region, _Region)
             if op == -1:
                 region.old.extend(range(ia, ia + n))
@@ -99,54 +92,119 @@ class _Body:
             else:
                 region.new.extend(range(ib, ib + n))
                 ib += n
-        regions = [part for part in parts if isinstance(part, _Region)]
+        regions = [part for part in self.parts if isinstance(part, _Region)]
+        candidates: list[tuple[list[int], list[int]]] = []
         for region in regions:
-            self.settle(region)
-        unsettled = [(region.old, region.new) for region in regions if not region.settled]
-        moves = _find_moves(self.a, self.b, unsettled, self.toks)
-        expanded: list[list[Op] | tuple[str, _Move]] = []
-        for part in parts:
-            if isinstance(part, _Region):
-                expanded.extend(self.expand(part, moves))
-            else:
-                expanded.append(part)
-        return _assemble(expanded, self.a, self.b)
+            settled_old: set[int] = set()
+            settled_new: set[int] = set()
+            if region.old and region.new:
+                region.groups = self.pairing(region.old, region.new)
+                for group in region.groups:
+                    if group.score >= _MOVE_SIMILARITY:  # edited in place, lightly: no move
+                        settled_old.update(group.old)
+                        settled_new.update(group.new)
+            candidates.append(
+                (
+                    [i for i in region.old if i not in settled_old],
+                    [j for j in region.new if j not in settled_new],
+                )
+            )
+        self.moves = _find_moves(self.a, self.b, candidates, self.toks)
+        for (side, index), move in self.moves.items():
+            if side == "+":
+                self.links[index] = ((move.old,), all(op == "=" for op, _ in move.ops))
 
-    def settle(self, region: _Region) -> None:
-        """Diff a region with paragraphs on both sides; edits that small are no moves."""
-        if not region.old or not region.new:
-            return
-        region.ops = self.region_ops(region.old, region.new, region.pre)
-        edited = sum(count_words(text) for op, text in region.ops if op != "=")
-        size = sum(len(self.a[i][0].split()) for i in region.old)
-        size += sum(len(self.b[j][0].split()) for j in region.new)
-        region.settled = edited <= (1 - _MOVE_SIMILARITY) * size
-
-    def expand(
-        self, region: _Region, moves: dict[tuple[str, int], _Move]
-    ) -> list[list[Op] | tuple[str, _Move]]:
-        """Cut a region at its moved paragraphs and diff the pieces between them."""
-        moved_old = [i for i in region.old if ("-", i) in moves]
-        moved_new = [j for j in region.new if ("+", j) in moves]
-        if region.ops is not None and not moved_old and not moved_new:
-            return [region.ops]
-        pieces_old = _cut(region.old, [moves["-", i] for i in moved_old], "old")
-        pieces_new = _cut(region.new, [moves["+", j] for j in moved_new], "new")
-        out: list[list[Op] | tuple[str, _Move]] = []
+    def pieces(
+        self, region: _Region
+    ) -> list[tuple[list[int], list[int], _Move | None, _Move | None]]:
+        """Cut a region at its moved paragraphs: (old, new) runs between them, each with the
+        moves that end it on the old side and on the new side."""
+        moved_old = [self.moves["-", i] for i in region.old if ("-", i) in self.moves]
+        moved_new = [self.moves["+", j] for j in region.new if ("+", j) in self.moves]
+        pieces_old = _cut(region.old, moved_old, "old")
+        pieces_new = _cut(region.new, moved_new, "new")
+        out: list[tuple[list[int], list[int], _Move | None, _Move | None]] = []
         for k in range(max(len(pieces_old), len(pieces_new))):
             old, out_move = pieces_old[k] if k < len(pieces_old) else ([], None)
             new, in_move = pieces_new[k] if k < len(pieces_new) else ([], None)
+            out.append((old, new, out_move, in_move))
+        return out
+
+    def moved(self, region: _Region) -> bool:
+        return any(("-", i) in self.moves for i in region.old) or any(
+            ("+", j) in self.moves for j in region.new
+        )
+
+    def link_groups(self, groups: list[Group]) -> None:
+        for group in groups:
+            if group.old:
+                for j in group.new:
+                    self.links[j] = (group.old, False)
+
+    def align(self) -> dict[int, Link]:
+        """Return what became of each new paragraph (no word diffs are computed)."""
+        self.plan()
+        for part in self.parts:
+            if not isinstance(part, _Region):
+                continue
+            if not self.moved(part):
+                self.link_groups(part.groups)
+                continue
+            for old, new, _, _ in self.pieces(part):
+                if old and new:
+                    self.link_groups(self.pairing(old, new))
+        return self.links
+
+    def blocks(self) -> list[Block]:
+        self.plan()
+        out: list[_Part] = []
+        for part in self.parts:
+            if isinstance(part, _Region):
+                out.extend(self.expand(part))
+            else:
+                out.append(("run", part))
+        return _assemble(out, self.a, self.b)
+
+    def expand(self, region: _Region) -> list[_Part]:
+        """Diff a region: paired paragraphs as blocks of their own, the rest whole."""
+        if not self.moved(region):
+            return self.piece(region.old, region.new, region.pre, region.groups)
+        out: list[_Part] = []
+        for k, (old, new, out_move, in_move) in enumerate(self.pieces(region)):
             pre = region.pre if k == 0 else ("", "")
             if not old and not new and out_move and not pre[1]:
                 pre, out_move.lead_old = ("", ""), pre[0]
             elif not old and not new and in_move and not out_move and not pre[0]:
                 pre, in_move.lead_new = ("", ""), pre[1]
             if old or new or any(pre):
-                out.append(self.region_ops(old, new, pre))
+                out.extend(self.piece(old, new, pre, None))
             if out_move is not None:
                 out.append(("moved-out", out_move))
             if in_move is not None:
                 out.append(("moved-in", in_move))
+        return out
+
+    def piece(
+        self, old: list[int], new: list[int], pre: tuple[str, str], groups: list[Group] | None
+    ) -> list[_Part]:
+        a, b = self.a, self.b
+        if not old or not new:
+            x = pre[0] + "".join(a[i][0] + a[i][1] for i in old)
+            y = pre[1] + "".join(b[j][0] + b[j][1] for j in new)
+            return [("run", _diff_text(x, y))]
+        pre_a, pre_b = pre
+        out: list[_Part] = []
+        for group in self.pairing(old, new) if groups is None else groups:
+            x = "".join(a[i][0] + a[i][1] for i in group.old)
+            y = "".join(b[j][0] + b[j][1] for j in group.new)
+            if group.old:
+                x, pre_a = pre_a + x, ""
+            if group.new:
+                y, pre_b = pre_b + y, ""
+            if group.old and group.new:
+                out.append(("block", diff_rewrite(x, y, self.toks)))
+            else:
+                out.extend((("run", [("-", x)] if x else [("+", y)]), ("break", None)))
         return out
 
 
@@ -166,31 +224,37 @@ def _cut(indices: list[int], moves: list[_Move], side: str) -> list[tuple[list[i
     return pieces
 
 
-def _assemble(
-    parts: list[list[Op] | tuple[str, _Move]], old: list[_Unit], new: list[_Unit]
-) -> list[Block]:
+def _assemble(parts: list[_Part], old: list[_Unit], new: list[_Unit]) -> list[Block]:
     blocks: list[Block] = []
     numbers: dict[int, int] = {}
     run: list[Op] = []
-    end: list[tuple[str, _Move | None]] = [("", None)]
-    for part in [*parts, *end]:
-        if isinstance(part, list):
-            run.extend(part)
-            continue
-        for ops in _split_blocks(_merge(run)):
+
+    def add(ops: list[Op], own: bool) -> None:
+        if own or not _blank(ops) or not blocks or blocks[-1].move is not None:
             kind = "equal" if all(op == "=" for op, _ in ops) else "change"
             blocks.append(Block(kind, tuple(ops)))
-        run = []
-        kind, move = part
-        if move is None:
+        else:  # spacing alone joins the block before
+            blocks[-1] = Block(blocks[-1].type, tuple(_merge([*blocks[-1].ops, *ops])))
+
+    for kind, item in [*parts, ("break", None)]:
+        if kind == "run":
+            assert isinstance(item, list)
+            run.extend(item)
             continue
-        number = numbers.setdefault(id(move), len(numbers) + 1)
-        if kind == "moved-out":
-            sign, lead, sep = "-", move.lead_old, old[move.old][1]
-        else:
-            sign, lead, sep = "+", move.lead_new, new[move.new][1]
-        ops = _merge([(sign, lead), *move.ops, (sign, sep)])
-        blocks.append(Block(kind, tuple(ops), number))
+        for ops in _split_blocks(_merge(run)):
+            add(ops, False)
+        run = []
+        if kind == "block":
+            assert isinstance(item, list)
+            add(_merge(item), True)
+        elif isinstance(item, _Move):
+            number = numbers.setdefault(id(item), len(numbers) + 1)
+            if kind == "moved-out":
+                sign, lead, sep = "-", item.lead_old, old[item.old][1]
+            else:
+                sign, lead, sep = "+", item.lead_new, new[item.new][1]
+            ops = _merge([(sign, lead), *item.ops, (sign, sep)])
+            blocks.append(Block(kind, tuple(ops), number))
     return blocks
 
 
@@ -199,3 +263,14 @@ def diff_body(old: str, new: str) -> list[Block]:
     if old == new:
         return [Block("equal", tuple(ops)) for ops in _split_blocks([("=", old)])] if old else []
     return _Body(old, new).blocks()
+
+
+def align_body(old: str, new: str) -> dict[int, Link]:
+    """Return, for each paragraph of the new body found in the old one (equal, moved or
+    rewritten), the old paragraphs it comes from and whether its text is the same.
+
+    Indices count the body's paragraph units (`paragraphs._units`) from 0.
+    """
+    if old == new:
+        return {k: ((k,), True) for k in range(len(_units(new)))}
+    return _Body(old, new).align()

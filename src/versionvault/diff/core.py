@@ -167,6 +167,28 @@ def _slide(diffs: _Diff, classes: dict[str, int]) -> None:
         _DMP.diff_cleanupMerge(diffs)
 
 
+def _absorb_spaces(diffs: _Diff, decode: dict[str, str]) -> None:
+    """Fold a run of spaces between edits into them when deletions and insertions meet there.
+
+    ``[-Hold-] [-Talks-]{+Meet+}`` reads ``[-Hold Talks-]{+Meet+}``. Words are never folded
+    in: an equal word stays equal, which keeps the diff minimal in words (unlike
+    diff-match-patch's semantic cleanup, which folds short equalities of any kind).
+    """
+    out: _Diff = []
+    changed = False
+    for k, (op, text) in enumerate(diffs):
+        if 0 < k < len(diffs) - 1 and not op and diffs[k - 1][0] and diffs[k + 1][0]:
+            near = {diffs[m][0] for m in (k - 2, k - 1, k + 1, k + 2) if 0 <= m < len(diffs)}
+            if {-1, 1} <= near and all(decode[code].isspace() for code in text):
+                out += [(-1, text), (1, text)]
+                changed = True
+                continue
+        out.append((op, text))
+    if changed:
+        _DMP.diff_cleanupMerge(out)
+        diffs[:] = out
+
+
 def _dissimilar(a: str, b: str, decode: dict[str, str]) -> bool:
     """Tell whether two code strings share too little to be worth a token diff.
 
@@ -205,7 +227,7 @@ def _diff_tokens(
     if suffix:
         diffs.append((0, ea[len(ea) - suffix :]))
     if cleanup:
-        _DMP.diff_cleanupSemantic(diffs)
+        _absorb_spaces(diffs, decode)
         _slide(diffs, _Classes(decode))
     return [(_OPS[op], "".join(map(decode.__getitem__, text))) for op, text in diffs if text]
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .body import diff_body
-from .core import _TYPOGRAPHY, Op, diff_words
+from .core import Op, diff_words
+from .kinds import change_kind, is_cjk
 from .paragraphs import Block
 from .tokens import count_words
 
 __all__ = ["Stats", "WordDiff", "compare"]
-
-_DASHES = re.compile(r"-+")
 
 
 @dataclass(frozen=True)
@@ -27,6 +25,9 @@ class Stats:
     paragraphs_moved: int
     percent_changed: float
     headline_changed: bool
+    chars_added: int = 0
+    chars_removed: int = 0
+    unit: str = "words"
 
     def as_dict(self) -> dict[str, object]:
         """Return the stats as JSON-ready data."""
@@ -38,25 +39,40 @@ class Stats:
             "paragraphs_moved": self.paragraphs_moved,
             "percent_changed": self.percent_changed,
             "headline_changed": self.headline_changed,
+            "chars_added": self.chars_added,
+            "chars_removed": self.chars_removed,
+            "unit": self.unit,
         }
 
     def summary(self, kind: str | None = None) -> str:
         """Return a one-line summary such as ``+12 \u22123 words; headline changed``.
 
-        Given the diff's kind, a typography or whitespace change says so.
+        CJK text is counted in characters (``+12 \u221210 characters``); a change of
+        punctuation alone reads ``no word changes; +1 \u22121 characters``. Given the diff's
+        kind, a slight one (whitespace, typography, formatting, punctuation) says so.
         """
-        words = self.words_added or self.words_removed
-        parts = [
-            f"+{self.words_added} \u2212{self.words_removed} words" if words else "no word changes"
-        ]
+        if self.unit == "characters":
+            parts = [f"+{self.chars_added} \u2212{self.chars_removed} characters"]
+        elif self.words_added or self.words_removed:
+            parts = [f"+{self.words_added} \u2212{self.words_removed} words"]
+        elif self.chars_added or self.chars_removed:
+            parts = [
+                "no word changes",
+                f"+{self.chars_added} \u2212{self.chars_removed} characters",
+            ]
+        else:
+            parts = ["no word changes"]
         if self.paragraphs_moved:
             s = "" if self.paragraphs_moved == 1 else "s"
             parts.append(f"{self.paragraphs_moved} paragraph{s} moved")
         if self.headline_changed:
             parts.append("headline changed")
-        if kind in ("typography", "whitespace"):
+        if kind in _SLIGHT:
             parts.append(kind)
         return "; ".join(parts)
+
+
+_SLIGHT = ("whitespace", "typography", "formatting", "punctuation")
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,11 @@ class WordDiff:
         )
         return self.stats.summary(self.kind) if changed else "no changes"
 
+    @property
+    def changed(self) -> bool:
+        """Whether anything differs (the kind is ``unchanged`` otherwise)."""
+        return self.kind != "unchanged"
+
 
 def _sides(ops: Iterable[Op]) -> tuple[str, str]:
     old = "".join(text for op, text in ops if op != "+")
@@ -91,45 +112,29 @@ def _sides(ops: Iterable[Op]) -> tuple[str, str]:
     return old, new
 
 
-def _word_edits(ops: tuple[Op, ...]) -> tuple[int, int, int]:
-    """Return words added, removed, and replaced (the smaller side of each -/+ pair)."""
-    added = removed = changed = 0
+def _word_edits(ops: tuple[Op, ...]) -> tuple[int, int, int, int, int]:
+    """Return words added, removed, and replaced (the smaller side of each -/+ pair), and the
+    non-space characters added and removed."""
+    added = removed = changed = chars_added = chars_removed = 0
     last_op, last_words = "=", 0
     for op, text in ops:
         if op == "=":
             last_op = "="
             continue
         words = count_words(text)
+        chars = len(text) - sum(map(str.isspace, text))
         if op == "+":
             added += words
+            chars_added += chars
         else:
             removed += words
+            chars_removed += chars
         if last_op not in ("=", op):
             changed += min(words, last_words)
             last_op = "="
         else:
             last_op, last_words = op, words
-    return added, removed, changed
-
-
-def _no_space(text: str) -> str:
-    return "".join(text.split())
-
-
-def _typography(text: str) -> str:
-    return _DASHES.sub("-", _no_space(text.translate(_TYPOGRAPHY)))
-
-
-def _kind(
-    changes: list[tuple[str, str]], moved: int, headline: bool, edited: int, percent: float
-) -> str:
-    if not moved and all(_no_space(a) == _no_space(b) for a, b in changes):
-        return "whitespace"
-    if not moved and all(_typography(a) == _typography(b) for a, b in changes):
-        return "typography"
-    if not moved and not headline and (edited <= 3 or percent < 2.0):
-        return "minor"
-    return "substantive"
+    return added, removed, changed, chars_added, chars_removed
 
 
 def compare(
@@ -148,12 +153,9 @@ def compare(
     ``percent_changed`` is the edited words (added + removed - changed) as a share of the old
     body's words, at most 100 (100 when the old body is empty and words were added).
     ``paragraphs_changed`` counts ``change`` blocks; ``paragraphs_moved`` counts moves.
-
-    The kind is ``whitespace`` when the changed parts of the body and fields differ only in
-    whitespace (also for identical revisions), ``typography`` when they differ only in quotes,
-    apostrophes, dashes, ellipses and spacing, ``minor`` when the title is unchanged, nothing
-    moved and at most 3 words were edited (body and other fields) or under 2 % of the body's
-    words, else ``substantive``.
+    ``chars_added`` and ``chars_removed`` count the non-space characters of the body's edits;
+    ``unit`` is ``characters`` when most words of the changed text are CJK characters (its
+    summary counts characters), else ``words``. The kind is `kinds.change_kind`'s.
     """
     names = dict.fromkeys([*old_fields, *new_fields])
     fields = {
@@ -161,14 +163,15 @@ def compare(
         for name in names
     }
     body = tuple(diff_body(old_body, new_body))
-    added = removed = changed = 0
+    added = removed = changed = chars_added = chars_removed = 0
     changes: list[tuple[str, str]] = []
     for block in body:
         if block.type == "equal":
             continue
         if block.type != "moved-out":
-            a, r, c = _word_edits(block.ops)
+            a, r, c, ca, cr = _word_edits(block.ops)
             added, removed, changed = added + a, removed + r, changed + c
+            chars_added, chars_removed = chars_added + ca, chars_removed + cr
         if block.type == "change":
             changes.append(_sides(block.ops))
     moved = sum(1 for block in body if block.type == "moved-in")
@@ -180,6 +183,16 @@ def compare(
     else:
         percent = 100.0 if edited else 0.0
     headline = old_fields.get("title", "") != new_fields.get("title", "")
+    field_edits = 0
+    field_changes: list[tuple[str, str]] = []
+    for name, ops in fields.items():
+        if any(op != "=" for op, _ in ops):
+            field_changes.append(_sides(ops))
+            if name != "title":
+                a, r, c, _, _ = _word_edits(ops)
+                field_edits += a + r - c
+    edits = [text for block in body if block.type != "equal" for op, text in block.ops if op != "="]
+    edits += [text for ops in fields.values() for op, text in ops if op != "="]
     stats = Stats(
         words_added=added,
         words_removed=removed,
@@ -188,13 +201,9 @@ def compare(
         paragraphs_moved=moved,
         percent_changed=percent,
         headline_changed=headline,
+        chars_added=chars_added,
+        chars_removed=chars_removed,
+        unit="characters" if is_cjk(edits) else "words",
     )
-    field_edits = 0
-    for name, ops in fields.items():
-        if any(op != "=" for op, _ in ops):
-            changes.append(_sides(ops))
-            if name != "title":
-                a, r, c = _word_edits(ops)
-                field_edits += a + r - c
-    kind = _kind(changes, moved, headline, edited + field_edits, percent)
+    kind = change_kind(changes + field_changes, moved, headline, edited + field_edits, percent)
     return WordDiff(fields=fields, body=body, stats=stats, kind=kind)

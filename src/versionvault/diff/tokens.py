@@ -16,6 +16,7 @@ _WCH = rf"[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]"
 _WORD_RE = rf"[{_CJK}]\p{{M}}*+|{_WCH}++(?:['\u2019.,]{_WCH}++)*+"
 _TOKEN = regex.compile(rf"{_WORD_RE}|\s++|\X", regex.V1)
 _WORDS = regex.compile(_WORD_RE, regex.V1)
+_CJK_CHAR = regex.compile(rf"[{_CJK}]", regex.V1)
 # Text free of marks, CJK, joiners and other grapheme extenders tokenizes the same with the
 # (much faster) standard library: there every grapheme is one code point, [^\W_] is a letter
 # or digit, and \s is the same set.
@@ -59,6 +60,15 @@ def count_words(text: str) -> int:
     if _COMPLEX.search(text) is None:
         return _SIMPLE_WORDS.subn("", text)[1]
     return len(_WORDS.findall(text))
+
+
+def _words(text: str) -> list[str]:
+    """Return the word tokens of text (words, and CJK characters one by one)."""
+    if _plain_ascii(text):
+        return _ASCII_WORDS.findall(text)
+    if _COMPLEX.search(text) is None:
+        return _SIMPLE_WORDS.findall(text)
+    return list(_WORDS.findall(text))
 
 
 def _token_class(token: str) -> int:

@@ -1,0 +1,70 @@
+"""The word diff of a paired piece: in a long paragraph, sentences are aligned first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .core import _KEY, Op, _diff_small, _diff_text, _merge, _sentences, _seq_diff
+from .pairing import bag, pair_up
+from .tokens import count_words, tokenize
+
+__all__ = ["diff_rewrite"]
+
+# A paragraph of at least this many words (on either side) with more than one sentence is
+# diffed sentence by sentence, like NewsEdits: a sentence added in the middle stays one
+# insertion instead of smearing matches of "the" and "of" across its neighbours.
+LONG_PARAGRAPH = 40
+
+
+def _diff_sentences(a: list[str], b: list[str]) -> list[Op] | None:
+    """Align sentences: equal ones (but for spacing and typography) first, then pair the
+    reworded ones between them; paired sentences get a word diff, the rest stay whole."""
+    runs = _seq_diff([x.translate(_KEY) for x in a], [y.translate(_KEY) for y in b])
+    if runs is None:
+        return None
+    out: list[Op] = []
+    old: list[str] = []
+    new: list[str] = []
+    ia = ib = 0
+    for op, n in [*runs, (0, 0)]:
+        if op == 0:
+            if old or new:
+                out.extend(_pair_sentences(old, new))
+                old, new = [], []
+            for x, y in zip(a[ia : ia + n], b[ib : ib + n], strict=True):
+                out.extend([("=", x)] if x == y else _diff_small(x, y))
+            ia, ib = ia + n, ib + n
+        elif op == -1:
+            old.extend(a[ia : ia + n])
+            ia += n
+        else:
+            new.extend(b[ib : ib + n])
+            ib += n
+    return _merge(out)
+
+
+def _pair_sentences(old: list[str], new: list[str]) -> list[Op]:
+    if not old or not new:
+        return [("-", "".join(old))] if old else [("+", "".join(new))]
+    out: list[Op] = []
+    groups = pair_up([bag(tokenize(x)) for x in old], [bag(tokenize(y)) for y in new])
+    for group in groups:
+        x = "".join(old[i] for i in group.old)
+        y = "".join(new[j] for j in group.new)
+        out.extend(_diff_small(x, y) if x and y else [("-", x)] if x else [("+", y)])
+    return out
+
+
+def diff_rewrite(a: str, b: str, toks: Callable[[str], list[str]] | None = None) -> list[Op]:
+    """Return the word diff of two paired texts (a paragraph and its rewrite, or a split or
+    merge of paragraphs); long ones are aligned sentence by sentence first."""
+    if a == b or not a or not b:
+        return _diff_text(a, b)
+    sa, sb = _sentences(a), _sentences(b)
+    if (len(sa) > 1 or len(sb) > 1) and max(count_words(a), count_words(b)) >= LONG_PARAGRAPH:
+        ops = _diff_sentences(sa, sb)
+        if ops is not None:
+            return ops
+    if toks is None:
+        return _diff_text(a, b)
+    return _diff_text(a, b, toks(a), toks(b))
