@@ -1,0 +1,278 @@
+"""Tests of paired rewrites, sentence alignment, minimal fields and honest kinds and counts."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from versionvault.diff import Block, compare, diff_body, diff_words, render_text, tokenize
+from versionvault.diff.body import align_body
+from versionvault.diff.pairing import PAIR_SIMILARITY, Group, bag, pair_up, similarity
+
+_VOCABULARY = [
+    *("the", "of", "and", "to", "a", "in", "said", "council", "harbour", "ferry"),
+    *("mayor", "budget", "winter", "residents", "plan", "schools", "money", "bridge"),
+    *("week", "month", "officials", "report", "2,318", "3.5", "percent", "Tuesday"),
+    *("critics,", "vote.", "North", "district", "opened", "closed", "late", "early"),
+]
+_words = st.lists(st.sampled_from(_VOCABULARY), min_size=3, max_size=30)
+_paragraph = _words.map(lambda ws: " ".join(ws).capitalize() + ".")
+
+
+def _old(ops: tuple[tuple[str, str], ...]) -> str:
+    return "".join(text for op, text in ops if op != "+")
+
+
+def _new(ops: tuple[tuple[str, str], ...]) -> str:
+    return "".join(text for op, text in ops if op != "-")
+
+
+def _sides(blocks: list[Block] | tuple[Block, ...]) -> tuple[str, str]:
+    old = "".join(_old(b.ops) for b in blocks if b.type != "moved-in")
+    new = "".join(_new(b.ops) for b in blocks if b.type != "moved-out")
+    return old, new
+
+
+def _paired(block: Block) -> bool:
+    """A change block with text on both sides is a pair."""
+    return block.type == "change" and all(
+        any(op == sign and text.strip() for op, text in block.ops) for sign in "-+"
+    )
+
+
+def _reword(draw: st.DrawFn, paragraph: str) -> str:
+    words = paragraph.split(" ")
+    for _ in range(draw(st.integers(1, 6))):
+        k = draw(st.integers(0, len(words) - 1))
+        action = draw(st.sampled_from(["replace", "insert", "delete"]))
+        if action == "replace":
+            words[k] = draw(st.sampled_from(_VOCABULARY))
+        elif action == "insert":
+            words.insert(k, draw(st.sampled_from(_VOCABULARY)))
+        elif len(words) > 2:
+            del words[k]
+    return " ".join(words)
+
+
+@st.composite
+def _rewrites(draw: st.DrawFn) -> tuple[str, str]:
+    """Two bodies: paragraphs reworded, split, merged, reordered, inserted and deleted."""
+    old = draw(st.lists(_paragraph, min_size=1, max_size=8))
+    new = list(old)
+    for _ in range(draw(st.integers(1, 6))):
+        action = draw(st.sampled_from(["reword", "split", "merge", "reorder", "insert", "delete"]))
+        if not new or action == "insert":
+            new.insert(draw(st.integers(0, len(new))), draw(_paragraph))
+            continue
+        k = draw(st.integers(0, len(new) - 1))
+        words = new[k].split(" ")
+        if action == "reword":
+            new[k] = _reword(draw, new[k])
+        elif action == "split" and len(words) > 3:
+            cut = draw(st.integers(1, len(words) - 1))
+            new[k : k + 1] = [" ".join(words[:cut]), " ".join(words[cut:])]
+        elif action == "merge" and k + 1 < len(new):
+            new[k : k + 2] = [new[k] + " " + new[k + 1]]
+        elif action == "reorder":
+            new.insert(draw(st.integers(0, len(new) - 1)), new.pop(k))
+        elif action == "delete":
+            del new[k]
+    return "\n\n".join(old) + "\n", "\n\n".join(new) + "\n" if new else ""
+
+
+@given(_rewrites())
+@settings(max_examples=300, deadline=None)
+def test_contract_and_threshold_on_generated_rewrites(pair: tuple[str, str]) -> None:
+    old, new = pair
+    blocks = diff_body(old, new)
+    assert _sides(blocks) == (old, new)
+    for block in blocks:
+        assert all(text for _, text in block.ops)
+        if _paired(block):
+            score = similarity(bag(tokenize(_old(block.ops))), bag(tokenize(_new(block.ops))))
+            assert score >= PAIR_SIMILARITY
+    moves = [(b.type, b.move) for b in blocks if b.move is not None]
+    assert sorted(moves) == sorted({(t, n) for t, n in moves})
+    assert {n for t, n in moves if t == "moved-out"} == {n for t, n in moves if t == "moved-in"}
+    diff = compare({"title": "T"}, old, {"title": "T"}, new)
+    assert diff.kind == "unchanged" if old == new else diff.kind != "unchanged"
+
+
+@given(_rewrites())
+@settings(max_examples=150, deadline=None)
+def test_alignment_links_new_paragraphs_to_old_ones(pair: tuple[str, str]) -> None:
+    old, new = pair
+    links = align_body(old, new)
+    olds = [p for p in old.split("\n\n")]
+    news = [p for p in new.split("\n\n")]
+    for j, (sources, same) in links.items():
+        assert all(0 <= i < len(olds) + 1 for i in sources) and 0 <= j < len(news) + 1
+        if same:
+            assert len(sources) == 1
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(_VOCABULARY), max_size=12), max_size=7),
+    st.lists(st.lists(st.sampled_from(_VOCABULARY), max_size=12), max_size=7),
+)
+@settings(max_examples=300, deadline=None)
+def test_pairing_never_pairs_below_the_threshold(a: list[list[str]], b: list[list[str]]) -> None:
+    old, new = [bag(words) for words in a], [bag(words) for words in b]
+    groups = pair_up(old, new)
+    assert [i for g in groups for i in g.old] == list(range(len(old)))
+    assert [j for g in groups for j in g.new] == list(range(len(new)))
+    for group in groups:
+        if group.old and group.new:
+            merged_a = bag([w for i in group.old for w in a[i]])
+            merged_b = bag([w for j in group.new for w in b[j]])
+            assert group.score == similarity(merged_a, merged_b) >= PAIR_SIMILARITY
+            assert len(group.old) == 1 or len(group.new) == 1
+
+
+def test_pairing_is_the_best_order_preserving_chain() -> None:
+    words = [["ferry", "harbour", "winter"], ["bridge", "week", "report"], ["mayor", "budget"]]
+    old = [bag(w) for w in words]
+    new = [bag(w) for w in (words[1], ["unrelated"], words[0] + ["late"])]
+    groups = pair_up(old, new)
+    paired = [(g.old, g.new) for g in groups if g.old and g.new]
+    assert paired == [((1,), (0,))]  # or ((0,), (2,)): the same total; never both crossing
+    assert Group((0,), ()) in groups
+
+
+_REWRITE_OLD = [
+    "The Harbour Courier (a fictional newspaper) reported on Monday that the ferry will run.",
+    "Millions of residents rely on the harbour ferry, which the council wants to keep running.",
+    "The mayor said the plan would cost about 2 million pounds over three years.",
+    "Critics said the money should go to schools and the library instead.",
+    "The vote is expected next week, after a public meeting in the North district.",
+]
+_REWRITE_NEW = [
+    "The Harbour Courier (a fictional newspaper) reported on Monday that the ferry will run.",
+    "Residents across the whole city rely on the harbour ferry, which the council now wants "
+    "to keep running.",
+    "On Tuesday the mayor said the plan would cost about 2.5 million pounds over four years.",
+    "An entirely new paragraph about the weather arrives here, unrelated to anything.",
+    "Critics, among them two councillors, said the money should go to schools instead.",
+    "The vote is now expected next month, after a public meeting in the North district.",
+]
+
+
+def _body(paragraphs: list[str]) -> str:
+    return "\n\n".join(paragraphs) + "\n"
+
+
+def test_every_reworded_paragraph_is_paired() -> None:
+    blocks = diff_body(_body(_REWRITE_OLD), _body(_REWRITE_NEW))
+    changed = [b for b in blocks if b.type == "change"]
+    assert len(changed) == 5
+    assert [_paired(b) for b in changed] == [True, True, False, True, True]
+    assert _old(changed[1].ops).strip() == _REWRITE_OLD[2]
+    assert _new(changed[1].ops).strip() == _REWRITE_NEW[2]
+    assert ("-", "2") in changed[1].ops and ("+", "2.5") in changed[1].ops
+    assert all(op == "+" for op, _ in changed[2].ops)
+
+
+def test_split_and_merge_are_one_block() -> None:
+    one = "Officials said the bridge would reopen next week. Repairs took a month and cost more."
+    two = "Officials said the bridge would reopen next week.\n\nRepairs took a month and cost more."
+    keep = "The closing paragraph stays as it was in every revision."
+    for a, b in ((one, two), (two, one)):
+        blocks = diff_body(f"{a}\n\n{keep}\n", f"{b}\n\n{keep}\n")
+        assert [block.type for block in blocks] == ["change", "equal"]
+        assert _sides(blocks) == (f"{a}\n\n{keep}\n", f"{b}\n\n{keep}\n")
+        assert sum(len(tokenize(t)) for op, t in blocks[0].ops if op != "=") <= 2
+
+
+def test_a_sentence_added_inside_a_long_paragraph_stays_one_insertion() -> None:
+    sentences = [
+        "The council met on Monday to discuss the harbour ferry and its budget for the year.",
+        "The mayor said the ferry carried more passengers than ever before in the summer.",
+        "Critics said the money should go to the schools of the North district instead.",
+    ]
+    added = "The report of the council said that the ferry and the schools of the city need money."
+    old = " ".join(sentences) + "\n"
+    new = " ".join([*sentences[:2], added, sentences[2]]) + "\n"
+    [block] = diff_body(old, new)
+    assert [op for op, _ in block.ops] == ["=", "+", "="]
+    assert dict((op, text) for op, text in block.ops)["+"].strip() == added
+
+
+def test_headline_diff_is_minimal() -> None:
+    ops = diff_words(
+        "Presidents Xi and Putin Hold Talks in Beijing",
+        "Xi and Putin Meet in Beijing Before Olympics Opening",
+    )
+    assert ops == [
+        ("-", "Presidents "),
+        ("=", "Xi and Putin "),
+        ("-", "Hold Talks"),
+        ("+", "Meet"),
+        ("=", " in Beijing"),
+        ("+", " Before Olympics Opening"),
+    ]
+    diff = compare(
+        {"title": "A", "byline": "By Ann Lee and Bo Chen"},
+        "",
+        {"title": "A", "byline": "By Ann Lee, Bo Chen"},
+        "",
+    )
+    assert diff.fields["byline"] == (
+        ("=", "By Ann Lee"),
+        ("-", " and"),
+        ("+", ","),
+        ("=", " Bo Chen"),
+    )
+
+
+def test_kinds_are_honest() -> None:
+    body = "The ferry runs all winter, the council said.\n\nIt costs 2 million pounds.\n"
+    cases = {
+        body: "unchanged",
+        body.replace("winter, the", "winter,  the"): "whitespace",
+        body.replace("all winter,", "\u201call winter\u201d \u2014"): "punctuation",
+        body.replace("said.", "said \u2026"): "punctuation",
+        body.replace("winter, the", "winter; the"): "punctuation",
+        body.replace("pounds.", "pounds"): "punctuation",
+        body.replace("It costs", "## It costs"): "formatting",
+        body.replace("It costs", "- It costs"): "formatting",
+        body.replace("It costs", "> It costs"): "formatting",
+        body.replace("2 million", "3 million"): "minor",
+    }
+    quoted = 'He said "yes" - it\'s done.\n'
+    cases[quoted] = "substantive"
+    for new, kind in cases.items():
+        assert compare({"title": "T"}, body, {"title": "T"}, new).kind == kind, new
+    curly = "He said \u201cyes\u201d \u2013 it\u2019s done.\n"
+    assert compare({"title": "T"}, quoted, {"title": "T"}, curly).kind == "typography"
+    table_old = "| District | Votes |\n|---|---|\n| North | 2,318 |\n"
+    table_new = "| District | Votes |\n|:---|---:|\n| North | 2,318 |\n"
+    assert compare({}, table_old, {}, table_new).kind == "formatting"
+    assert compare({}, table_old, {}, table_old.replace("2,318", "2,381")).kind == "minor"
+
+
+def test_punctuation_change_is_counted_in_characters() -> None:
+    body = "The ferry runs all winter, the council said.\n"
+    diff = compare({"title": "T"}, body, {"title": "T"}, body.replace("winter,", "winter;"))
+    assert diff.kind == "punctuation"
+    assert (diff.stats.chars_added, diff.stats.chars_removed) == (1, 1)
+    assert diff.summary() == "no word changes; +1 \u22121 characters; punctuation"
+    same = compare({"title": "T"}, body, {"title": "T"}, body)
+    assert same.kind == "unchanged" and same.summary() == "no changes"
+
+
+def test_cjk_is_counted_in_characters() -> None:
+    old = "国家主席习近平在北京会见了俄罗斯总统。\n"
+    new = "国家主席习近平周五在北京会见了来访的俄罗斯总统。\n"
+    diff = compare({"title": "习近平会见普京"}, old, {"title": "习近平会见普京"}, new)
+    assert diff.stats.unit == "characters"
+    assert (diff.stats.chars_added, diff.stats.chars_removed) == (5, 0)
+    assert diff.summary().startswith("+5 \u22120 characters")
+    assert diff.as_dict()["stats"]["unit"] == "characters"  # type: ignore[index]
+    english = compare({}, "One two.\n", {}, "One two three.\n")
+    assert english.stats.unit == "words" and english.summary().startswith("+1 \u22120 words")
+
+
+def test_render_shows_a_pair_as_one_paragraph() -> None:
+    diff = compare({}, _body(_REWRITE_OLD), {}, _body(_REWRITE_NEW))
+    text = render_text(diff)
+    assert "[-Millions of residents-]{+Residents across the whole city+} rely" in text
