@@ -1,6 +1,7 @@
 """Archive layer: the git store, the index derived from it, imports, and the Vault facade."""
 
 from .alerts import Notifier, Options, alert_status, notify_in_background, send, start_queue
+from .blame import Blame, blame_of
 from .commits import CommitRecord, Identity, InvalidIdentity, StoreError
 from .editors import (
     Editor,
@@ -51,6 +52,7 @@ __all__ = [
     "MAX_INPUT_BYTES",
     "ArticleNotFound",
     "ArticleRow",
+    "Blame",
     "CommitRecord",
     "ConcurrentUpdate",
     "Diff",
@@ -89,6 +91,7 @@ __all__ = [
     "add_source",
     "alert_status",
     "authenticate",
+    "blame_of",
     "default_home",
     "has_credentials",
     "load_editors",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .body import diff_body
+from .blame import BlameBlock, blame_step
+from .body import align_body, diff_body
 from .core import Op, diff_words
 from .paragraphs import Block
 from .render import render_text
@@ -10,10 +11,13 @@ from .stats import Stats, WordDiff, compare
 from .tokens import count_words, tokenize
 
 __all__ = [
+    "BlameBlock",
     "Block",
     "Op",
     "Stats",
     "WordDiff",
+    "align_body",
+    "blame_step",
     "compare",
     "count_words",
     "diff_body",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .core import _KEY, Op, _diff_small, _diff_text, _merge, _sentences, _seq_diff
-from .pairing import bag, pair_up
+from .pairing import PAIR_SIMILARITY, _merged, bag, pair_up, similarity
 from .tokens import count_words, tokenize
 
 __all__ = ["diff_rewrite"]
@@ -47,7 +47,13 @@ def _pair_sentences(old: list[str], new: list[str]) -> list[Op]:
     if not old or not new:
         return [("-", "".join(old))] if old else [("+", "".join(new))]
     out: list[Op] = []
-    groups = pair_up([bag(tokenize(x)) for x in old], [bag(tokenize(y)) for y in new])
+    bags_old, bags_new = [bag(tokenize(x)) for x in old], [bag(tokenize(y)) for y in new]
+    groups = pair_up(bags_old, bags_new)
+    if not any(group.old and group.new for group in groups):
+        # No sentence pairs with another, but the run as a whole may be a rewrite.
+        whole = similarity(_merged(bags_old), _merged(bags_new))
+        if whole >= PAIR_SIMILARITY:
+            return _diff_small("".join(old), "".join(new))
     for group in groups:
         x = "".join(old[i] for i in group.old)
         y = "".join(new[j] for j in group.new)
