@@ -71,6 +71,7 @@ class Diff:
             "from": self.old.as_dict(),
             "to": self.new.as_dict(),
             "skipped": self.skipped,
+            "reversed": self.old.number > self.new.number,
         }
         document.update(self.words.as_dict())
         return document

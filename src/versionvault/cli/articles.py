@@ -217,6 +217,8 @@ def diff(
     use_color = sys.stdout.isatty() if color is None else color
     click.echo(
         f"{article_id}: revision {result.old.number} ({result.old.commit[:12]}) → "
-        f"revision {result.new.number} ({result.new.commit[:12]}); {result.words.stats.summary()}"
+        f"revision {result.new.number} ({result.new.commit[:12]})"
+        f"{' (newer → older)' if result.old.number > result.new.number else ''}; "
+        f"{result.words.summary()}"
     )
     click.echo(render_text(result.words, color=use_color), nl=False)

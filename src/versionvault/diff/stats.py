@@ -154,8 +154,9 @@ def compare(
     body's words, at most 100 (100 when the old body is empty and words were added).
     ``paragraphs_changed`` counts ``change`` blocks; ``paragraphs_moved`` counts moves.
     ``chars_added`` and ``chars_removed`` count the non-space characters of the body's edits;
-    ``unit`` is ``characters`` when most words of the changed text are CJK characters (its
-    summary counts characters), else ``words``. The kind is `kinds.change_kind`'s.
+    ``unit`` is ``characters`` when most words of the changed paragraphs (or, when the body
+    is the same, of the headline) are CJK characters (its summary counts characters), else
+    ``words``. The kind is `kinds.change_kind`'s.
     """
     names = dict.fromkeys([*old_fields, *new_fields])
     fields = {
@@ -191,8 +192,11 @@ def compare(
             if name != "title":
                 a, r, c, _, _ = _word_edits(ops)
                 field_edits += a + r - c
-    edits = [text for block in body if block.type != "equal" for op, text in block.ops if op != "="]
-    edits += [text for ops in fields.values() for op, text in ops if op != "="]
+    # The unit follows the language of the changed paragraphs (else of the headline).
+    written = [text for pair in changes for text in pair] or [
+        old_fields.get("title", ""),
+        new_fields.get("title", ""),
+    ]
     stats = Stats(
         words_added=added,
         words_removed=removed,
@@ -203,7 +207,7 @@ def compare(
         headline_changed=headline,
         chars_added=chars_added,
         chars_removed=chars_removed,
-        unit="characters" if is_cjk(edits) else "words",
+        unit="characters" if is_cjk(written) else "words",
     )
     kind = change_kind(changes + field_changes, moved, headline, edited + field_edits, percent)
     return WordDiff(fields=fields, body=body, stats=stats, kind=kind)

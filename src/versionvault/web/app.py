@@ -21,7 +21,7 @@ from ..archive import (
     site_base_url,
 )
 from ..gitserve import create_git_app
-from . import api, articles, card, diffs, feeds, memento, recent, revisions, status
+from . import api, articles, blame, card, diffs, feeds, memento, recent, revisions, status
 from .assets import Compress, FingerprintedStatic
 from .edit import edit_routes
 from .editing import editing_routes
@@ -95,6 +95,8 @@ def routes(site: Site, sessions: Sessions | None = None) -> list[BaseRoute]:
         Route("/api/articles/{id}/revisions/{rev}", view(api.revision), name="api_revision"),
         Route("/api/articles/{id}/diff", view(api.diff), name="api_diff"),
         Route("/status", view(status.page), name="status"),
+        Route("/articles/{id}/blame", view(blame.page), name="blame"),
+        Route("/api/articles/{id}/blame", view(blame.api), name="api_blame"),
         Route("/api/status", view(status.api), name="api_status"),
         Route("/timegate/{url:path}", view(memento.timegate), name="timegate"),
         Route("/timemap/link/{url:path}", view(memento.timemap), name="timemap"),

@@ -117,6 +117,7 @@ class DiffPage:
     query: dict[str, Any]
     permalink: dict[str, Any]
     immutable: bool
+    reversed: bool = False
 
 
 def _trim(ops: Sequence[Op]) -> tuple[Op, ...]:
@@ -317,6 +318,7 @@ def build_diff_page(
         query=query,
         permalink={"from": old.commit, "to": new.commit, **query},
         immutable=immutable,
+        reversed=old.number > new.number,
     )
 
 
