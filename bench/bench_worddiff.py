@@ -1,24 +1,41 @@
-"""Benchmark of diff.compare against git's word diff and difflib; run by hand."""
+"""Benchmark of diff.compare against git's word diff, difflib and the previous engine; by hand.
+
+The previous engine is the diff/ package of a git revision of this repository (by default
+the one before issue 13 paired rewrites), extracted to a temporary folder and imported
+under another name, so both run in the same process on the same texts. The last table is
+the diff's share of a bulk import's CPU: a single-process import of a corpus, and the
+same corpus's `compare` calls timed alone with each engine.
+"""
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import functools
+import importlib
+import io
 import os
 import random
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-from versionvault.diff import compare, tokenize
+from versionvault.archive import Vault
+from versionvault.archive.revise import read_record
+from versionvault.diff import compare, count_words, tokenize
 
 __all__ = ["main"]
 
 _RUNS = 7
+_BASELINE = "cab6932"  # main just before issue 13 (paired rewrites, sentence alignment)
+_ROOT = Path(__file__).resolve().parents[1]
 _STOPWORDS = [
     *("the", "of", "and", "to", "a", "in", "that", "is", "was", "he", "for", "it", "with"),
     *("as", "his", "on", "be", "at", "by", "had", "are", "but", "from", "or", "have", "an"),
@@ -99,8 +116,45 @@ def _revision(rng: random.Random, paragraphs: list[str]) -> list[str]:
     return new
 
 
+def _reword(rng: random.Random, paragraph: str, vocab: list[str]) -> str:
+    """Reword a paragraph for a new angle: about a quarter of its words replaced or added."""
+    words = paragraph.split(" ")
+    for _ in range(max(2, len(words) // 4)):
+        k = rng.randrange(len(words))
+        if rng.random() < 0.6:
+            words[k] = rng.choice(vocab)
+        else:
+            words.insert(k, rng.choice(_STOPWORDS + vocab[:50]))
+    return " ".join(words)
+
+
+def _rewrite(rng: random.Random, paragraphs: list[str]) -> list[str]:
+    """Reword a run of twelve paragraphs in the middle, splitting one and merging two."""
+    vocab = _vocabulary(random.Random(1))
+    start = len(paragraphs) // 3
+    run = [_reword(rng, p, vocab) for p in paragraphs[start : start + 12]]
+    words = run[3].split(" ")
+    run[3:4] = [" ".join(words[: len(words) // 2]), " ".join(words[len(words) // 2 :])]
+    run[7:9] = [run[7] + " " + run[8]]
+    return [*paragraphs[:start], *run, *paragraphs[start + 12 :]]
+
+
 def _body(paragraphs: list[str]) -> str:
     return "\n\n".join(paragraphs) + "\n"
+
+
+def _previous(ref: str, tmp: Path) -> Callable[..., Any]:
+    """Return `compare` of the diff/ package at a git revision, imported as `previous_diff`."""
+    archive = subprocess.run(
+        ["git", "archive", ref, "src/versionvault/diff"], cwd=_ROOT, capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter="data")
+    (tmp / "src" / "versionvault" / "diff").rename(tmp / "previous_diff")
+    sys.path.insert(0, str(tmp))
+    module: ModuleType = importlib.import_module("previous_diff")
+    previous: Callable[..., Any] = module.compare
+    return previous
 
 
 def _median(fn: Callable[[], object], runs: int = _RUNS) -> float:
@@ -132,15 +186,26 @@ def _difflib(old: str, new: str, runs: int) -> float:
     return _median(lambda: difflib.SequenceMatcher(None, ta, tb).get_opcodes(), runs)
 
 
-def main() -> int:
-    """Run the cases, print the table, and return 1 when a target is missed."""
+def _cases() -> list[tuple[str, str, str, float | None, float | None]]:
     cases: list[tuple[str, str, str, float | None, float | None]] = []
-    for words, limit, ratio in ((800, None, None), (5_000, 15.0, None), (50_000, 150.0, 15.0)):
+    for words, limit, ratio in ((800, None, None), (5_000, 15.0, None), (50_000, 150.0, 5.0)):
         rng = random.Random(words)
         paragraphs = _article(rng, words)
         revised = _revision(rng, paragraphs)
         cases.append(
             (f"{words:,} words, edits + move", _body(paragraphs), _body(revised), limit, ratio)
+        )
+    for words in (5_000, 50_000):
+        rng = random.Random(words + 1)
+        paragraphs = _article(rng, words)
+        cases.append(
+            (
+                f"{words:,} words, 12 paragraphs reworded",
+                _body(paragraphs),
+                _body(_rewrite(rng, paragraphs)),
+                None,
+                None,
+            )
         )
     rng = random.Random(7)
     cases.append(
@@ -152,18 +217,21 @@ def main() -> int:
             None,
         )
     )
+    return cases
+
+
+def _diff_table(previous: Callable[..., Any]) -> bool:
     header = (
-        f"{'case':34} {'ours ms':>8} {'(cpu)':>7} {'git ms':>7} {'difflib ms':>11}"
-        f" {'÷git':>5} {'÷difflib':>8}  target (on the wall-clock median)"
+        f"{'case':38} {'ours ms':>8} {'(cpu)':>7} {'prev ms':>8} {'git ms':>7} {'difflib':>8}"
+        f" {'÷git':>5} {'÷prev':>6} {'prev÷git':>8}  target (wall-clock medians)"
     )
-    print(f"medians of {_RUNS} runs (difflib: 3 on the 50,000-word texts);", end=" ")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(header)
     print("-" * len(header))
     missed = False
     title = {"title": "A headline"}
-    for name, old, new, limit, ratio in cases:
+    for name, old, new, limit, ratio in _cases():
         ours, cpu = _medians(functools.partial(compare, title, old, title, new))
+        prev = _median(functools.partial(previous, title, old, title, new))
         git = _git(old, new)
         lib = _difflib(old, new, 3 if len(old) > 100_000 else _RUNS)
         verdicts = []
@@ -174,9 +242,74 @@ def main() -> int:
             verdicts.append(f"≤{ratio:g}x git {'ok' if ours <= ratio * git else 'MISSED'}")
             missed |= ours > ratio * git
         print(
-            f"{name:34} {ours:8.1f} {cpu:7.1f} {git:7.1f} {lib:11.1f} {ours / git:5.1f}"
-            f" {ours / lib:8.2f}  " + ", ".join(verdicts)
+            f"{name:38} {ours:8.1f} {cpu:7.1f} {prev:8.1f} {git:7.1f} {lib:8.1f} {ours / git:5.1f}"
+            f" {ours / prev:6.2f} {prev / git:8.1f}  " + ", ".join(verdicts)
         )
+    return missed
+
+
+def _import_share(previous: Callable[..., Any], tmp: Path, articles: int, rounds: int) -> bool:
+    """Print the diff's share of a single-process bulk import, with each engine."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_archive import corpus
+
+    lines = list(corpus(articles, rounds, 5))
+    vault = Vault.init(tmp / "import")
+    try:
+        start = time.process_time()
+        vault.import_records(lines, parallel=False)
+        total = time.process_time() - start
+    finally:
+        vault.close()
+    latest: dict[str, Any] = {}
+    pairs = []
+    for line in lines:
+        article = read_record(line).article
+        before = latest.get(article.id)
+        if before is None:
+            pairs.append(({}, "", article.fields(), article.body, 0))
+        else:
+            old_words = count_words(before.body)
+            pairs.append((before.fields(), before.body, article.fields(), article.body, old_words))
+        latest[article.id] = article
+
+    def run(engine: Callable[..., Any]) -> float:
+        times = []
+        for _ in range(3):
+            start = time.process_time()
+            for pair in pairs:
+                engine(*pair)
+            times.append(time.process_time() - start)
+        return statistics.median(times)
+
+    ours, prev = run(compare), run(previous)
+    share, share_prev = ours / total, prev / (total - ours + prev)
+    print(
+        f"\nbulk import of {len(lines):,} revisions ({articles} articles x {rounds}), one process:"
+        f" {total:.2f} s CPU with this engine"
+    )
+    print(f"  diff CPU, this engine:     {ours:6.2f} s = {100 * share:4.1f}% of the import")
+    print(f"  diff CPU, previous engine: {prev:6.2f} s = {100 * share_prev:4.1f}% of the import")
+    ok = share <= share_prev / 2
+    print(f"  share ratio {share / share_prev:.2f} (target ≤ 0.5: {'ok' if ok else 'MISSED'})")
+    return not ok
+
+
+def main() -> int:
+    """Run the cases and the import share, print the tables; 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default=_BASELINE, help="git revision of the previous engine")
+    parser.add_argument("--articles", type=int, default=150, help="import: articles")
+    parser.add_argument("--rounds", type=int, default=8, help="import: revisions of each")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        previous = _previous(args.baseline, tmp / "previous")
+        print(f"medians of {_RUNS} runs (difflib: 3 on the 50,000-word texts);", end=" ")
+        print(f"previous engine: diff/ at {args.baseline};", end=" ")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        missed = _diff_table(previous)
+        missed |= _import_share(previous, tmp, args.articles, args.rounds)
     return 1 if missed else 0
 
 

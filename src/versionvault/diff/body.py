@@ -162,7 +162,7 @@ class _Body:
             if isinstance(part, _Region):
                 out.extend(self.expand(part))
             else:
-                out.append(("run", part))
+                out.append(("equal", part))
         return _assemble(out, self.a, self.b)
 
     def expand(self, region: _Region) -> list[_Part]:
@@ -237,10 +237,16 @@ def _assemble(parts: list[_Part], old: list[_Unit], new: list[_Unit]) -> list[Bl
             blocks[-1] = Block(blocks[-1].type, tuple(_merge([*blocks[-1].ops, *ops])))
 
     for kind, item in [*parts, ("break", None)]:
-        if kind == "run":
+        if kind == "equal" and not run:  # an equal paragraph after a block: a block itself
+            assert isinstance(item, list)
+            if item[0][1]:
+                add(item, False)
+            continue
+        if kind in ("run", "equal"):
             assert isinstance(item, list)
             run.extend(item)
-            continue
+            if kind == "run" or not item[-1][1].endswith("\n\n"):
+                continue
         for ops in _split_blocks(_merge(run)):
             add(ops, False)
         run = []

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from .core import _TYPOGRAPHY
-from .tokens import _CJK_CHAR, _words
+from .tokens import _CJK_CHAR, _words, count_words
 
 __all__ = ["KINDS", "change_kind", "is_cjk"]
 
@@ -22,6 +22,7 @@ KINDS = (
 )
 
 _DASHES = re.compile(r"-+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 # The body's Markdown subset: `## `/`### ` headings, `- ` list items, `> ` quotes, pipe tables.
 _LINE_MARKUP = re.compile(r"^(?:#{2,3} |- |> )+", re.MULTILINE)
 _TABLE_RULE = re.compile(r"^\|?[ :\-|]*-[ :\-|]*\|?$", re.MULTILINE)
@@ -65,7 +66,8 @@ def change_kind(
     ``substantive``."""
     if not changes and not moved:
         return "unchanged"
-    if not moved:
+    # Every slight kind keeps the letters and digits as they were: test that first.
+    if not moved and _same(changes, lambda text: _NOT_ALNUM.sub("", text)):
         for kind, key in (
             ("whitespace", _no_space),
             ("typography", _typography),
@@ -81,9 +83,12 @@ def change_kind(
 
 def is_cjk(texts: Iterable[str]) -> bool:
     """Tell whether most of the word tokens of the texts are CJK characters."""
+    texts = list(texts)
+    if all(map(str.isascii, texts)):
+        return False
     cjk = total = 0
     for text in texts:
-        words = _words(text)
-        total += len(words)
-        cjk += sum(1 for word in words if _CJK_CHAR.match(word))
+        total += count_words(text)
+        if not text.isascii():
+            cjk += len(_CJK_CHAR.findall(text))
     return total > 0 and 2 * cjk > total

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 __all__ = ["PAIR_SIMILARITY", "Group", "bag", "pair_up", "similarity"]
@@ -15,6 +14,8 @@ __all__ = ["PAIR_SIMILARITY", "Group", "bag", "pair_up", "similarity"]
 # their stopwords and punctuation and score about 0.2; a reworded one scores 0.6 or more.
 PAIR_SIMILARITY = 0.5
 _FEW_PAIRS = 400  # up to this many candidate pairs, score every one
+_RARE = 3  # beyond that, pairs sharing a token of at most this many new pieces are scored
+_BAND = 2  # and pairs at most this far from the diagonal
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Group:
 
 def bag(tokens: Sequence[str]) -> Bag:
     """Return the bag of a piece's tokens (spaces left out, case folded)."""
-    counts = Counter(tok.lower() for tok in tokens if not tok.isspace())
+    counts = Counter(map(str.lower, filter(str.strip, tokens)))
     return Bag(counts, sum(counts.values()))
 
 
@@ -49,8 +50,8 @@ def similarity(a: Bag, b: Bag) -> float:
     total = a.size + b.size
     if not total:
         return 0.0
-    small, large = (a.counts, b.counts) if len(a.counts) <= len(b.counts) else (b.counts, a.counts)
-    shared = sum(min(n, large[tok]) for tok, n in small.items() if tok in large)
+    keys = a.counts.keys() & b.counts.keys()
+    shared = sum(map(min, map(a.counts.__getitem__, keys), map(b.counts.__getitem__, keys)))
     return 2 * shared / total
 
 
@@ -62,32 +63,32 @@ def _merged(bags: Sequence[Bag]) -> Bag:
 
 
 def _candidates(old: Sequence[Bag], new: Sequence[Bag], t: float) -> Iterator[tuple[int, int]]:
-    """Yield the (old, new) pairs that may score at least t: all of them when few, else those
-    sharing one of each bag's rarest tokens (prefix filtering, exact for the Dice bound)."""
+    """Yield the (old, new) pairs worth scoring: all of them when few; else, in a long run,
+    those sharing a rare token (found in at most `_RARE` new pieces) or near the diagonal.
+
+    Pairs whose sizes alone rule out a score of t (Dice is at most 2 min / sum) are left out.
+    """
     if len(old) * len(new) <= _FEW_PAIRS:
-        for i in range(len(old)):
-            for j in range(len(new)):
-                yield i, j
-        return
-    freq: Counter[tuple[str, int]] = Counter()
-    numbered: list[list[list[tuple[str, int]]]] = [[], []]
-    for side, bags in enumerate((old, new)):
-        for one in bags:
-            elems = [(tok, k) for tok, n in one.counts.items() for k in range(n)]
-            freq.update(elems)
-            numbered[side].append(elems)
-
-    def prefix(elems: list[tuple[str, int]]) -> list[tuple[str, int]]:
-        size = len(elems)
-        keep = size - math.ceil(t * size / (2 - t)) + 1
-        return sorted(elems, key=lambda e: (freq[e], e))[:keep]
-
-    index: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for j, elems in enumerate(numbered[1]):
-        for elem in prefix(elems):
-            index[elem].append(j)
-    for i, elems in enumerate(numbered[0]):
-        for j in sorted({j for elem in prefix(elems) for j in index.get(elem, ())}):
+        found: Iterable[tuple[int, int]] = (
+            (i, j) for i in range(len(old)) for j in range(len(new))
+        )
+    else:
+        postings: dict[str, list[int]] = defaultdict(list)
+        for j, piece in enumerate(new):
+            for token in piece.counts:
+                postings[token].append(j)
+        rare = {token: js for token, js in postings.items() if len(js) <= _RARE}
+        pairs: list[tuple[int, int]] = []
+        for i, piece in enumerate(old):
+            near = i * len(new) // len(old)
+            js = set(range(max(0, near - _BAND), min(len(new), near + _BAND + 1)))
+            for token in piece.counts.keys() & rare.keys():
+                js.update(rare[token])
+            pairs.extend((i, j) for j in sorted(js))
+        found = pairs
+    for i, j in found:
+        a, b = old[i].size, new[j].size
+        if 2 * min(a, b) >= t * (a + b) and a + b:
             yield i, j
 
 
@@ -182,6 +183,11 @@ def pair_up(
 
     Returns groups in order: between two pairs, the old pieces alone come before the new ones.
     """
+    if len(old) == len(new) == 1:
+        score = similarity(old[0], new[0])
+        return (
+            [Group((0,), (0,), score)] if score >= threshold else [Group((0,), ()), Group((), (0,))]
+        )
     scored = []
     for i, j in _candidates(old, new, threshold):
         score = similarity(old[i], new[j])
