@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from versionvault.diff import Block, compare, diff_body, diff_words, render_text, tokenize
 from versionvault.diff.body import align_body
 from versionvault.diff.pairing import PAIR_SIMILARITY, Group, bag, pair_up, similarity
+from versionvault.diff.rewrites import diff_rewrite, ops_bound
 
 _VOCABULARY = [
     *("the", "of", "and", "to", "a", "in", "said", "council", "harbour", "ferry"),
@@ -276,3 +277,13 @@ def test_render_shows_a_pair_as_one_paragraph() -> None:
     diff = compare({}, _body(_REWRITE_OLD), {}, _body(_REWRITE_NEW))
     text = render_text(diff)
     assert "[-Millions of residents-]{+Residents across the whole city+} rely" in text
+
+
+@given(_paragraph, st.data())
+@settings(max_examples=300, deadline=None)
+def test_the_bound_of_a_diff_never_exceeds_the_score(paragraph: str, data: st.DataObject) -> None:
+    edited = _reword(data.draw, paragraph) if data.draw(st.booleans()) else data.draw(_paragraph)
+    ops = diff_rewrite(paragraph, edited)
+    assert (_old(tuple(ops)), _new(tuple(ops))) == (paragraph, edited)
+    bound = ops_bound(ops)
+    assert bound <= similarity(bag(tokenize(paragraph)), bag(tokenize(edited))) + 1e-9

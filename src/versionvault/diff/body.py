@@ -7,9 +7,9 @@ from typing import TypeAlias
 
 from .core import Op, _diff_text, _merge, _seq_diff
 from .moves import _MOVE_SIMILARITY, _find_moves, _Move
-from .pairing import Bag, Group, bag, pair_up
+from .pairing import PAIR_SIMILARITY, Bag, Group, bag, pair_up, similarity
 from .paragraphs import Block, _blank, _split_blocks, _Unit, _units
-from .rewrites import diff_rewrite
+from .rewrites import diff_rewrite, ops_bound
 from .tokens import tokenize
 
 __all__ = ["Link", "align_body", "diff_body"]
@@ -29,6 +29,7 @@ class _Region:
     new: list[int]
     pre: tuple[str, str] = ("", "")  # differing newlines after the equal paragraph before
     groups: list[Group] = field(default_factory=list)
+    ops: list[Op] | None = None  # the diff of a region of one paragraph each side, paired
 
 
 class _Body:
@@ -65,11 +66,27 @@ class _Body:
             for g in groups
         ]
 
+    def pair_one(self, region: _Region, exact: bool) -> None:
+        """Pair the one paragraph of each side of a region from its word diff: the diff's
+        lower bound settles most cases, the exact score the rest (and where moves could
+        depend on it); a pair's diff is kept for its block."""
+        (i,), (j,) = region.old, region.new
+        ops = diff_rewrite(
+            region.pre[0] + self.a[i][0] + self.a[i][1], region.pre[1] + self.b[j][0] + self.b[j][1]
+        )
+        score = ops_bound(ops)
+        if score < PAIR_SIMILARITY or (exact and score < _MOVE_SIMILARITY):
+            score = similarity(self.bag_of(self.a[i][0]), self.bag_of(self.b[j][0]))
+        if score >= PAIR_SIMILARITY:
+            region.groups, region.ops = [Group((i,), (j,), score)], ops
+        else:
+            region.groups = [Group((i,), ()), Group((), (j,))]
+
     def plan(self) -> None:
         """Find the equal paragraphs, the regions between them, their pairs and the moves."""
-        runs = _seq_diff([content for content, _ in self.a], [content for content, _ in self.b])
-        if runs is None:
-            runs = [(-1, len(self.a)), (1, len(self.b))]
+        runs = _paragraph_runs(
+            [content for content, _ in self.a], [content for content, _ in self.b]
+        )
         ia = ib = 0
         for op, n in runs:
             if op == 0:
@@ -97,7 +114,9 @@ class _Body:
         for region in regions:
             settled_old: set[int] = set()
             settled_new: set[int] = set()
-            if region.old and region.new:
+            if len(region.old) == len(region.new) == 1:
+                self.pair_one(region, len(regions) > 1)
+            elif region.old and region.new:
                 region.groups = self.pairing(region.old, region.new)
                 for group in region.groups:
                     if group.score >= _MOVE_SIMILARITY:  # edited in place, lightly: no move
@@ -168,6 +187,8 @@ class _Body:
     def expand(self, region: _Region) -> list[_Part]:
         """Diff a region: paired paragraphs as blocks of their own, the rest whole."""
         if not self.moved(region):
+            if region.ops is not None:
+                return [("block", region.ops)]
             return self.piece(region.old, region.new, region.pre, region.groups)
         out: list[_Part] = []
         for k, (old, new, out_move, in_move) in enumerate(self.pieces(region)):
@@ -202,10 +223,33 @@ class _Body:
             if group.new:
                 y, pre_b = pre_b + y, ""
             if group.old and group.new:
-                out.append(("block", diff_rewrite(x, y, self.toks)))
+                out.append(("block", diff_rewrite(x, y)))
             else:
                 out.extend((("run", [("-", x)] if x else [("+", y)]), ("break", None)))
         return out
+
+
+def _paragraph_runs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """Return a minimal diff of two lists of paragraphs as (op, count) runs.
+
+    The paragraphs both lists begin and end with are matched first (that keeps it minimal),
+    so the common case of a few changed paragraphs needs no sequence diff at all.
+    """
+    end = min(len(a), len(b))
+    head = 0
+    while head < end and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < end - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    middle_a, middle_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if middle_a and middle_b and (len(middle_a) > 1 or len(middle_b) > 1):
+        found = _seq_diff(middle_a, middle_b)
+        middle = found if found is not None else [(-1, len(middle_a)), (1, len(middle_b))]
+    else:
+        middle = [(-1, len(middle_a)), (1, len(middle_b))]
+    runs = [(0, head), *middle, (0, tail)]
+    return [(op, n) for op, n in runs if n]
 
 
 def _cut(indices: list[int], moves: list[_Move], side: str) -> list[tuple[list[int], _Move | None]]:

@@ -23,6 +23,7 @@ KINDS = (
 
 _DASHES = re.compile(r"-+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_ASCII_NOT_ALNUM = bytes(code for code in range(128) if not chr(code).isalnum())
 # The body's Markdown subset: `## `/`### ` headings, `- ` list items, `> ` quotes, pipe tables.
 _LINE_MARKUP = re.compile(r"^(?:#{2,3} |- |> )+", re.MULTILINE)
 _TABLE_RULE = re.compile(r"^\|?[ :\-|]*-[ :\-|]*\|?$", re.MULTILINE)
@@ -48,6 +49,13 @@ def _wording(text: str) -> list[str]:
     return _words(text.translate(_TYPOGRAPHY))
 
 
+def _alnum(text: str) -> str | bytes:
+    """Return the letters and digits of text (as bytes for ASCII text, which is faster)."""
+    if text.isascii():
+        return text.encode("ascii").translate(None, _ASCII_NOT_ALNUM)
+    return _NOT_ALNUM.sub("", text).encode()
+
+
 def _same(changes: list[tuple[str, str]], key: Callable[[str], object]) -> bool:
     return all(key(a) == key(b) for a, b in changes)
 
@@ -67,7 +75,7 @@ def change_kind(
     if not changes and not moved:
         return "unchanged"
     # Every slight kind keeps the letters and digits as they were: test that first.
-    if not moved and _same(changes, lambda text: _NOT_ALNUM.sub("", text)):
+    if not moved and _same(changes, _alnum):
         for kind, key in (
             ("whitespace", _no_space),
             ("typography", _typography),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from .core import (
     _KEY,
     _SENTENCE_END,
@@ -58,11 +56,16 @@ def _pair_sentences(old: list[str], new: list[str]) -> list[Op]:
     if not old or not new:
         return [("-", "".join(old))] if old else [("+", "".join(new))]
     out: list[Op] = []
-    toks_old, toks_new = [tokenize(x) for x in old], [tokenize(y) for y in new]
-    bags_old, bags_new = [bag(t) for t in toks_old], [bag(t) for t in toks_new]
+    if len(old) == len(new) == 1:  # one sentence against one: is its diff a pair's?
+        toks_old, toks_new = tokenize(old[0]), tokenize(new[0])
+        ops = _diff_text(old[0], new[0], toks_old, toks_new)
+        if ops_bound(ops) >= PAIR_SIMILARITY:
+            return ops
+        if similarity(bag(toks_old), bag(toks_new)) >= PAIR_SIMILARITY:
+            return ops
+        return [("-", old[0]), ("+", new[0])]
+    bags_old, bags_new = [bag(tokenize(x)) for x in old], [bag(tokenize(y)) for y in new]
     groups = pair_up(bags_old, bags_new)
-    if len(groups) == 1:  # one sentence against one
-        return _diff_text(old[0], new[0], toks_old[0], toks_new[0])
     if not any(group.old and group.new for group in groups):
         # No sentence pairs with another, but the run as a whole may be a rewrite.
         whole = similarity(_merged(bags_old), _merged(bags_new))
@@ -75,26 +78,71 @@ def _pair_sentences(old: list[str], new: list[str]) -> list[Op]:
     return out
 
 
-def _within_a_sentence(a: str, b: str) -> bool:
-    """Tell whether everything that differs lies inside one sentence on each side (then the
-    word diff is the same as the sentence-first one, and cheaper)."""
+def _word_affixes(a: str, b: str) -> tuple[int, int]:
+    """Return the lengths of the common prefix and suffix of two texts, cut back to where a
+    word starts after a space on both sides, so that they are whole tokens of both."""
     prefix, suffix = _common_affixes(a, b)
-    middle_a, middle_b = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
-    return _SENTENCE_END.search(middle_a) is None and _SENTENCE_END.search(middle_b) is None
+    while prefix and not (
+        a[prefix - 1].isspace()
+        and (prefix == len(a) or not a[prefix].isspace())
+        and (prefix == len(b) or not b[prefix].isspace())
+    ):
+        prefix -= 1
+    while suffix:
+        at_a, at_b = len(a) - suffix, len(b) - suffix
+        if (
+            not a[at_a].isspace()
+            and not b[at_b].isspace()
+            and (at_a == prefix or a[at_a - 1].isspace())
+            and (at_b == prefix or b[at_b - 1].isspace())
+        ):
+            break
+        suffix -= 1
+    return prefix, suffix
 
 
-def diff_rewrite(a: str, b: str, toks: Callable[[str], list[str]] | None = None) -> list[Op]:
+def _solid(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def ops_bound(ops: list[Op]) -> float:
+    """Return a lower bound of the pairing score of the two sides of a word diff.
+
+    Equal text is whole tokens, at least one a word between spaces; an edit holds at most
+    as many tokens as non-space characters. With E, D and I those counts, the score (which
+    the shared tokens, at least the equal ones, make) is at least 2 E / (2 E + D + I).
+    """
+    equal = edited = 0
+    for op, text in ops:
+        if op == "=":
+            equal += len(text.split())
+        else:
+            edited += _solid(text)
+    return 2 * equal / (2 * equal + edited) if equal else 0.0
+
+
+def diff_rewrite(a: str, b: str) -> list[Op]:
     """Return the word diff of two paired texts (a paragraph and its rewrite, or a split or
-    merge of paragraphs); long ones are aligned sentence by sentence first."""
+    merge of paragraphs); where the edits span sentences of a long one, its sentences are
+    aligned first.
+
+    Only the middle between the common prefix and suffix (whole words) is tokenized and
+    split into sentences (the first and last may be parts of sentences).
+    """
     if a == b or not a or not b:
         return _diff_text(a, b)
-    if max(len(a), len(b)) < LONG_PARAGRAPH or _within_a_sentence(a, b):
-        return _diff_text(a, b) if toks is None else _diff_text(a, b, toks(a), toks(b))
-    sa, sb = _sentences(a), _sentences(b)
-    if (len(sa) > 1 or len(sb) > 1) and max(len(a), len(b)) >= LONG_PARAGRAPH:
-        ops = _diff_sentences(sa, sb)
-        if ops is not None:
-            return ops
-    if toks is None:
-        return _diff_text(a, b)
-    return _diff_text(a, b, toks(a), toks(b))
+    prefix, suffix = _word_affixes(a, b)
+    middle_a, middle_b = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
+    ops: list[Op] | None = None
+    if (
+        middle_a
+        and middle_b
+        and max(len(a), len(b)) >= LONG_PARAGRAPH
+        and (_SENTENCE_END.search(middle_a) or _SENTENCE_END.search(middle_b))
+    ):
+        sa, sb = _sentences(middle_a), _sentences(middle_b)
+        if len(sa) > 1 or len(sb) > 1:
+            ops = _diff_sentences(sa, sb)
+    if ops is None:
+        ops = _diff_text(middle_a, middle_b)
+    return _merge([("=", a[:prefix]), *ops, ("=", a[len(a) - suffix :])])

@@ -41,7 +41,13 @@ _WORD, _PUNCT, _SPACE, _LINE, _BLANK = range(5)
 
 
 def _plain_ascii(text: str) -> bool:
-    return text.isascii() and not any(separator in text for separator in _SEPARATORS)
+    return (
+        text.isascii()
+        and "\x1c" not in text
+        and "\x1d" not in text
+        and "\x1e" not in text
+        and "\x1f" not in text
+    )
 
 
 def tokenize(text: str) -> list[str]:
