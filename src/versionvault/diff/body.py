@@ -283,7 +283,10 @@ def _assemble(parts: list[_Part], old: list[_Unit], new: list[_Unit]) -> list[Bl
     for kind, item in [*parts, ("break", None)]:
         if kind == "equal" and not run:  # an equal paragraph after a block: a block itself
             assert isinstance(item, list)
-            if item[0][1]:
+            text = item[0][1]
+            if text.strip():
+                blocks.append(Block("equal", (item[0],)))
+            elif text:
                 add(item, False)
             continue
         if kind in ("run", "equal"):

@@ -23,6 +23,7 @@ __all__ = ["diff_rewrite"]
 # added in the middle stays one insertion instead of smearing matches of "the" and "of"
 # across its neighbours.
 LONG_PARAGRAPH = 250
+SENTENCES_FIRST = 0.75
 
 
 def _diff_sentences(a: list[str], b: list[str]) -> list[Op] | None:
@@ -82,12 +83,20 @@ def _word_affixes(a: str, b: str) -> tuple[int, int]:
     """Return the lengths of the common prefix and suffix of two texts, cut back to where a
     word starts after a space on both sides, so that they are whole tokens of both."""
     prefix, suffix = _common_affixes(a, b)
+    if prefix and not a[prefix - 1].isspace():  # jump back to the last space, then check
+        prefix = max(a.rfind(" ", 0, prefix), a.rfind("\n", 0, prefix)) + 1
     while prefix and not (
         a[prefix - 1].isspace()
         and (prefix == len(a) or not a[prefix].isspace())
         and (prefix == len(b) or not b[prefix].isspace())
     ):
         prefix -= 1
+    if suffix and not (a[len(a) - suffix - 1].isspace()):
+        at = min(
+            (k for k in (a.find(" ", len(a) - suffix), a.find("\n", len(a) - suffix)) if k >= 0),
+            default=len(a),
+        )
+        suffix = len(a) - at - 1 if at < len(a) else 0
     while suffix:
         at_a, at_b = len(a) - suffix, len(b) - suffix
         if (
@@ -123,26 +132,27 @@ def ops_bound(ops: list[Op]) -> float:
 
 def diff_rewrite(a: str, b: str) -> list[Op]:
     """Return the word diff of two paired texts (a paragraph and its rewrite, or a split or
-    merge of paragraphs); where the edits span sentences of a long one, its sentences are
-    aligned first.
+    merge of paragraphs).
 
-    Only the middle between the common prefix and suffix (whole words) is tokenized and
-    split into sentences (the first and last may be parts of sentences).
+    Only the middle between the common prefix and suffix (whole words) is tokenized. Where
+    its word diff spans sentences of a long paragraph and edits much (its `ops_bound` is
+    under `SENTENCES_FIRST`, as when a sentence is added or rewritten), the sentences of the
+    middle are aligned first (the first and last may be parts of sentences).
     """
     if a == b or not a or not b:
         return _diff_text(a, b)
     prefix, suffix = _word_affixes(a, b)
     middle_a, middle_b = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
-    ops: list[Op] | None = None
+    ops = [("=", a[:prefix]), *_diff_text(middle_a, middle_b), ("=", a[len(a) - suffix :])]
     if (
         middle_a
         and middle_b
         and max(len(a), len(b)) >= LONG_PARAGRAPH
         and (_SENTENCE_END.search(middle_a) or _SENTENCE_END.search(middle_b))
+        and ops_bound(ops) < SENTENCES_FIRST
     ):
         sa, sb = _sentences(middle_a), _sentences(middle_b)
-        if len(sa) > 1 or len(sb) > 1:
-            ops = _diff_sentences(sa, sb)
-    if ops is None:
-        ops = _diff_text(middle_a, middle_b)
-    return _merge([("=", a[:prefix]), *ops, ("=", a[len(a) - suffix :])])
+        aligned = _diff_sentences(sa, sb) if len(sa) > 1 or len(sb) > 1 else None
+        if aligned is not None:
+            ops = [("=", a[:prefix]), *aligned, ("=", a[len(a) - suffix :])]
+    return _merge(ops)
