@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from versionvault.diff import Block, compare, diff_body, diff_words, render_text, tokenize
 from versionvault.diff.body import align_body
 from versionvault.diff.pairing import PAIR_SIMILARITY, Group, bag, pair_up, similarity
+from versionvault.diff.paragraphs import _split_units, _units
 from versionvault.diff.rewrites import diff_rewrite, ops_bound
 
 _VOCABULARY = [
@@ -287,3 +288,10 @@ def test_the_bound_of_a_diff_never_exceeds_the_score(paragraph: str, data: st.Da
     assert (_old(tuple(ops)), _new(tuple(ops))) == (paragraph, edited)
     bound = ops_bound(ops)
     assert bound <= similarity(bag(tokenize(paragraph)), bag(tokenize(edited))) + 1e-9
+
+
+@given(st.lists(st.sampled_from(["a", "b c", "\n", "\n\n", " ", "\n\n\n", "x."]), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_the_fast_paragraph_split_agrees(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _units(text) == _split_units(text)

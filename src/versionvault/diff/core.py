@@ -73,44 +73,7 @@ def _core(a: str, b: str) -> _Diff:
         return [(0, a)] if a else []
     if not a or not b:
         return [(-1, a)] if a else [(1, b)]
-    common = set(a) & set(b)
-    if not common:
-        return [(-1, a), (1, b)]
-    if len(common) == len(set(a)) == len(set(b)):
-        return _myers(a, b)
-    # Codes found on one side only can never match: diff the rest, then put them back.
-    ia = [i for i, c in enumerate(a) if c in common]
-    ib = [j for j, c in enumerate(b) if c in common]
-    reduced = _myers("".join(map(a.__getitem__, ia)), "".join(map(b.__getitem__, ib)))
-    out: _Diff = []
-    pa = pb = xa = xb = 0
-    for op, text in reduced:
-        if op == -1:
-            xa += len(text)
-            continue
-        if op == 1:
-            xb += len(text)
-            continue
-        end_a, end_b = xa + len(text), xb + len(text)
-        while xa < end_a:
-            i, j = ia[xa], ib[xb]
-            if ia[end_a - 1] - i == end_a - 1 - xa and ib[end_b - 1] - j == end_b - 1 - xb:
-                n = end_a - xa  # the rest of the run is contiguous on both sides
-            else:
-                n = 1
-                while xa + n < end_a and ia[xa + n] == i + n and ib[xb + n] == j + n:
-                    n += 1
-            if i > pa:
-                out.append((-1, a[pa:i]))
-            if j > pb:
-                out.append((1, b[pb:j]))
-            out.append((0, a[i : i + n]))
-            pa, pb, xa, xb = i + n, j + n, xa + n, xb + n
-    if pa < len(a):
-        out.append((-1, a[pa:]))
-    if pb < len(b):
-        out.append((1, b[pb:]))
-    return out
+    return _myers(a, b)
 
 
 def _seq_diff(a: list[str], b: list[str]) -> list[tuple[int, int]] | None:
@@ -191,12 +154,9 @@ def _fold(diffs: _Diff, decode: dict[str, str]) -> None:
 
     if len(diffs) < 3:
         return
-    spaces: list[str] = []
 
     def weight(text: str) -> int:
-        if not spaces:
-            spaces.append("".join(code for code, token in decode.items() if token[0].isspace()))
-        return len(text) - sum(map(text.count, spaces[0]))
+        return sum(1 for code in text if not decode[code][0].isspace())
 
     for _ in range(8):
         changed = False
@@ -216,8 +176,9 @@ def _fold(diffs: _Diff, decode: dict[str, str]) -> None:
                     ops.add(diffs[m][0])
                     m += step
                 sides.append(max(sizes.values()))
-            n = weight(text)
-            if ops == {-1, 1} and (n == 0 or 3 * n <= min(sides)):
+            # Two space tokens are never neighbours, so text holds (len - 1) / 2 words or more.
+            fits = ops == {-1, 1} and 3 * ((len(text) - 1) // 2) <= min(sides)
+            if fits and 3 * weight(text) <= min(sides):
                 diffs[k : k + 1] = [(-1, text), (1, text)]
                 changed = True
             k += 1

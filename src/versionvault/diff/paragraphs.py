@@ -19,6 +19,15 @@ _Unit: TypeAlias = tuple[str, str]  # a paragraph's text and the newlines after 
 
 def _units(text: str) -> list[_Unit]:
     """Split text into paragraphs with their newlines; the final newlines are a unit alone."""
+    if len(text) > 1 and text[-1] == "\n" and text[-2] != "\n" and "\n\n\n" not in text:
+        # A normalised body: paragraphs between single blank lines, one final newline.
+        contents = text[:-1].split("\n\n")
+        return [*((content, "\n\n") for content in contents[:-1]), (contents[-1], ""), ("", "\n")]
+    return _split_units(text)
+
+
+def _split_units(text: str) -> list[_Unit]:
+    """`_units` for any text."""
     parts = _ITEMS.split(text)
     units = [
         (content, sep)
