@@ -16,6 +16,7 @@ import importlib
 import io
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -157,10 +158,6 @@ def _previous(ref: str, tmp: Path) -> Callable[..., Any]:
     return previous
 
 
-def _median(fn: Callable[[], object], runs: int = _RUNS) -> float:
-    return _medians(fn, runs)[0]
-
-
 def _medians(fn: Callable[[], object], runs: int = _RUNS) -> tuple[float, float]:
     """Return the median wall-clock and CPU milliseconds of fn over runs calls."""
     wall, cpu = [], []
@@ -172,18 +169,43 @@ def _medians(fn: Callable[[], object], runs: int = _RUNS) -> tuple[float, float]
     return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
-def _git(old: str, new: str) -> float:
+def _git(old: str, new: str) -> tuple[float, float]:
+    """Return git --word-diff's median wall-clock and CPU milliseconds (its process's)."""
     with tempfile.TemporaryDirectory() as tmp:
         a, b = Path(tmp, "old.txt"), Path(tmp, "new.txt")
         a.write_text(old, encoding="utf-8")
         b.write_text(new, encoding="utf-8")
         cmd = ["git", "diff", "--no-index", "--word-diff=porcelain", str(a), str(b)]
-        return _median(lambda: subprocess.run(cmd, capture_output=True, check=False))
+        wall, cpu = [], []
+        for _ in range(_RUNS):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=False)
+            wall.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
+
+
+def _interleaved(fns: list[Callable[[], object]], runs: int = _RUNS) -> list[tuple[float, float]]:
+    """Return each function's median (wall, CPU) milliseconds, the functions run in turn."""
+    wall: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
+    for _ in range(runs):
+        for k, fn in enumerate(fns):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall[k].append(time.perf_counter() - start)
+            cpu[k].append(time.process_time() - start_cpu)
+    return [
+        (statistics.median(w) * 1000, statistics.median(c) * 1000)
+        for w, c in zip(wall, cpu, strict=True)
+    ]
 
 
 def _difflib(old: str, new: str, runs: int) -> float:
     ta, tb = tokenize(old), tokenize(new)
-    return _median(lambda: difflib.SequenceMatcher(None, ta, tb).get_opcodes(), runs)
+    return _medians(lambda: difflib.SequenceMatcher(None, ta, tb).get_opcodes(), runs)[1]
 
 
 def _cases() -> list[tuple[str, str, str, float | None, float | None]]:
@@ -222,17 +244,21 @@ def _cases() -> list[tuple[str, str, str, float | None, float | None]]:
 
 def _diff_table(previous: Callable[..., Any]) -> bool:
     header = (
-        f"{'case':38} {'ours ms':>8} {'(cpu)':>7} {'prev ms':>8} {'git ms':>7} {'difflib':>8}"
-        f" {'÷git':>5} {'÷prev':>6} {'prev÷git':>8}  target (wall-clock medians)"
+        f"{'case':38} {'ours':>7} {'prev':>7} {'git':>6} {'difflib':>8} {'÷git':>5} {'÷prev':>6}"
+        f" {'prev÷git':>8} {'ours wall':>9} {'git wall':>8}  target"
     )
     print(header)
     print("-" * len(header))
     missed = False
     title = {"title": "A headline"}
     for name, old, new, limit, ratio in _cases():
-        ours, cpu = _medians(functools.partial(compare, title, old, title, new))
-        prev = _median(functools.partial(previous, title, old, title, new))
-        git = _git(old, new)
+        (ours_wall, ours), (_, prev) = _interleaved(
+            [
+                functools.partial(compare, title, old, title, new),
+                functools.partial(previous, title, old, title, new),
+            ]
+        )
+        git_wall, git = _git(old, new)
         lib = _difflib(old, new, 3 if len(old) > 100_000 else _RUNS)
         verdicts = []
         if limit is not None:
@@ -242,8 +268,9 @@ def _diff_table(previous: Callable[..., Any]) -> bool:
             verdicts.append(f"≤{ratio:g}x git {'ok' if ours <= ratio * git else 'MISSED'}")
             missed |= ours > ratio * git
         print(
-            f"{name:38} {ours:8.1f} {cpu:7.1f} {prev:8.1f} {git:7.1f} {lib:8.1f} {ours / git:5.1f}"
-            f" {ours / prev:6.2f} {prev / git:8.1f}  " + ", ".join(verdicts)
+            f"{name:38} {ours:7.1f} {prev:7.1f} {git:6.1f} {lib:8.1f} {ours / git:5.1f}"
+            f" {ours / prev:6.2f} {prev / git:8.1f} {ours_wall:9.1f} {git_wall:8.1f}  "
+            + ", ".join(verdicts)
         )
     return missed
 
@@ -305,7 +332,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         previous = _previous(args.baseline, tmp / "previous")
-        print(f"medians of {_RUNS} runs (difflib: 3 on the 50,000-word texts);", end=" ")
+        print(
+            f"CPU milliseconds, medians of {_RUNS} runs, ours and prev in turn (git: its", end=" "
+        )
+        print("process's CPU; difflib: 3 runs on the 50,000-word texts); targets on CPU;", end=" ")
         print(f"previous engine: diff/ at {args.baseline};", end=" ")
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         missed = _diff_table(previous)
