@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .core import (
     _KEY,
     _SENTENCE_END,
@@ -24,6 +26,7 @@ __all__ = ["diff_rewrite"]
 # across its neighbours.
 LONG_PARAGRAPH = 250
 SENTENCES_FIRST = 0.75
+_ASCII_PIECES = re.compile(r"[A-Za-z0-9]+|[^A-Za-z0-9\s]")
 
 
 def _diff_sentences(a: list[str], b: list[str]) -> list[Op] | None:
@@ -114,19 +117,28 @@ def _solid(text: str) -> int:
     return len("".join(text.split()))
 
 
+def _most_tokens(text: str) -> int:
+    """Return at least the number of non-space tokens of text: in ASCII text, a word token
+    holds one run of letters and digits or more, any other token one character; elsewhere
+    (CJK characters are tokens one by one) each non-space character is counted."""
+    if text.isascii():
+        return len(_ASCII_PIECES.findall(text))
+    return _solid(text)
+
+
 def ops_bound(ops: list[Op]) -> float:
     """Return a lower bound of the pairing score of the two sides of a word diff.
 
-    Equal text is whole tokens, at least one a word between spaces; an edit holds at most
-    as many tokens as non-space characters. With E, D and I those counts, the score (which
-    the shared tokens, at least the equal ones, make) is at least 2 E / (2 E + D + I).
+    Equal text is whole tokens, at least one a word between spaces; `_most_tokens` bounds
+    the tokens of an edit. With E, D and I those counts, the score (which the shared tokens,
+    at least the equal ones, make) is at least 2 E / (2 E + D + I).
     """
     equal = edited = 0
     for op, text in ops:
         if op == "=":
             equal += len(text.split())
         else:
-            edited += _solid(text)
+            edited += _most_tokens(text)
     return 2 * equal / (2 * equal + edited) if equal else 0.0
 
 
