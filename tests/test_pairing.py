@@ -295,3 +295,16 @@ def test_the_bound_of_a_diff_never_exceeds_the_score(paragraph: str, data: st.Da
 def test_the_fast_paragraph_split_agrees(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert _units(text) == _split_units(text)
+
+
+def test_a_lightly_edited_paragraph_is_no_move_even_with_a_twin_elsewhere() -> None:
+    twin = "The harbour board met on Monday to set the budget for the dredging of the basin."
+    edited = twin.replace("Monday", "Tuesday")
+    keep = [
+        f"Paragraph {k} of the fictional Harbour Courier story stays as it was." for k in range(4)
+    ]
+    old = [twin, keep[0], keep[1], twin + " Again.", keep[2], keep[3]]
+    new = [edited, keep[0], keep[1], keep[2], keep[3]]
+    blocks = diff_body(_body(old), _body(new))
+    assert all(block.move is None for block in blocks)
+    assert ("-", "Monday") in blocks[0].ops and ("+", "Tuesday") in blocks[0].ops

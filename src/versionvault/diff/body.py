@@ -118,10 +118,10 @@ class _Body:
                 self.pair_one(region, len(regions) > 1)
             elif region.old and region.new:
                 region.groups = self.pairing(region.old, region.new)
-                for group in region.groups:
-                    if group.score >= _MOVE_SIMILARITY:  # edited in place, lightly: no move
-                        settled_old.update(group.old)
-                        settled_new.update(group.new)
+            for group in region.groups:
+                if group.score >= _MOVE_SIMILARITY:  # edited in place, lightly: no move
+                    settled_old.update(group.old)
+                    settled_new.update(group.new)
             candidates.append(
                 (
                     [i for i in region.old if i not in settled_old],
