@@ -300,16 +300,12 @@ def _import_share(previous: Callable[..., Any], tmp: Path, articles: int, rounds
             pairs.append((before.fields(), before.body, article.fields(), article.body, old_words))
         latest[article.id] = article
 
-    def run(engine: Callable[..., Any]) -> float:
-        times = []
-        for _ in range(3):
-            start = time.process_time()
-            for pair in pairs:
-                engine(*pair)
-            times.append(time.process_time() - start)
-        return statistics.median(times)
+    def run(engine: Callable[..., Any]) -> None:
+        for pair in pairs:
+            engine(*pair)
 
-    ours, prev = run(compare), run(previous)
+    (_, ours), (_, prev) = _interleaved([lambda: run(compare), lambda: run(previous)], 5)
+    ours, prev = ours / 1000, prev / 1000
     share, share_prev = ours / total, prev / (total - ours + prev)
     print(
         f"\nbulk import of {len(lines):,} revisions ({articles} articles x {rounds}), one process:"

@@ -62,7 +62,7 @@ def tokenize(text: str) -> list[str]:
 def count_words(text: str) -> int:
     """Return the number of word tokens in text (words, and CJK characters one by one)."""
     if _plain_ascii(text):
-        return len(_ASCII_WORDS.findall(text))
+        return _ASCII_WORDS.subn("", text)[1]
     if _COMPLEX.search(text) is None:
         return _SIMPLE_WORDS.subn("", text)[1]
     return len(_WORDS.findall(text))
