@@ -122,7 +122,7 @@ def _word_edits(ops: tuple[Op, ...]) -> tuple[int, int, int, int, int]:
             last_op = "="
             continue
         words = count_words(text)
-        chars = len(text) - sum(map(str.isspace, text))
+        chars = len("".join(text.split()))
         if op == "+":
             added += words
             chars_added += chars
