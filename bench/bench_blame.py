@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from versionvault.archive import Vault
+from versionvault.archive import Vault, blame_of
 from versionvault.archive import blame as blame_module
 from versionvault.web import create_app
 
@@ -94,18 +94,18 @@ def main() -> int:
             )
             blame_module._CACHE.items.clear()
             start = time.perf_counter()
-            result = vault.blame(_ARTICLE)
+            result = blame_of(vault, _ARTICLE)
             cold = (time.perf_counter() - start) * 1000
             blame_module._CACHE.items.clear()
             tracemalloc.start()
-            vault.blame(_ARTICLE)
+            blame_of(vault, _ARTICLE)
             peak = tracemalloc.get_traced_memory()[1] / 1e6
             tracemalloc.stop()
-            warm = _median_ms(lambda: vault.blame(_ARTICLE))
+            warm = _median_ms(lambda: blame_of(vault, _ARTICLE))
             rng = random.Random(5)
             picks = [rng.randrange(1, len(history) + 1) for _ in range(_RUNS)]
             shuffled = iter(picks)
-            warm_any = _median_ms(lambda: vault.blame(_ARTICLE, next(shuffled)))
+            warm_any = _median_ms(lambda: blame_of(vault, _ARTICLE, next(shuffled)))
             with serve(create_app(vault)) as base, httpx.Client(base_url=base) as client:
                 url = f"/api/articles/{_ARTICLE}/blame"
                 assert client.get(url).status_code == 200

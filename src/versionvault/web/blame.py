@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..archive import ArticleRow, Revision
+from ..archive import ArticleRow, Revision, blame_of
 from . import params
 from .caching import is_full_sha
 from .site import Site
@@ -48,7 +48,7 @@ def page(site: Site, request: Request) -> Response:
     if (cached := fresh.not_modified(request)) is not None:
         return cached
     vault = site.vault
-    result = vault.blame(request.path_params["id"], spec)
+    result = blame_of(vault, request.path_params["id"], spec)
     history = {r.number: r for r in vault.history(result.article)}
     numbers = sorted({block.revision for block in result.blocks}, reverse=True)
     shade = {number: min(k, _SHADES - 1) for k, number in enumerate(numbers)}
@@ -83,5 +83,5 @@ def api(site: Site, request: Request) -> Response:
     fresh = site.freshness(request, is_full_sha(spec))
     if (cached := fresh.not_modified(request)) is not None:
         return cached
-    result = site.vault.blame(request.path_params["id"], spec)
+    result = blame_of(site.vault, request.path_params["id"], spec)
     return JSONResponse(result.as_dict(), headers=fresh.headers())
