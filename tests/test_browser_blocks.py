@@ -11,16 +11,14 @@ import pytest
 from versionvault.archive import Vault
 from versionvault.web import create_app
 
+from .browsing import ARTIFACTS, launch_chromium, needs_chromium
 from .conftest import run_cli
 from .serving import serve
-from .test_browser import ARGS, ARTIFACTS, CHROMIUM
 
 CORPUS = Path(__file__).resolve().parent / "extract_corpus"
 PAGES = ("subheads", "standings", "results-table", "graph-authors")
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="no /usr/bin/chromium: install Debian's chromium package"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +34,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from launch_chromium()
 
 
 @pytest.mark.parametrize("width", [360, 1280])

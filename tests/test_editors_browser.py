@@ -13,15 +13,14 @@ from versionvault.archive import Vault, add_editor
 from versionvault.cli import build_demo
 from versionvault.web import create_app
 
+from .browsing import launch_chromium, needs_chromium
 from .serving import serve
-from .test_browser import ARGS, CHROMIUM, Watch
+from .test_browser import Watch
 
 ARTICLE = "/articles/harbour-board-budget-2026"
 EDIT = ARTICLE + "/edit"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="no /usr/bin/chromium: install Debian's chromium package"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +37,7 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Va
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from launch_chromium()
 
 
 def _shot(page: Any, name: str, width: int) -> None:

@@ -14,8 +14,8 @@ import pytest
 from versionvault.cli import build_demo
 from versionvault.web import create_app
 
+from .browsing import launch_chromium, needs_chromium
 from .serving import serve
-from .test_browser import ARGS, CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "site"
@@ -46,9 +46,7 @@ PAGES = {
     "not-found": "/articles/nothing-here",
 }
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="no /usr/bin/chromium: install Debian's chromium package"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +61,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from launch_chromium()
 
 
 def _open(browser: Any, width: int, scheme: str = "light", **options: Any) -> Any:
