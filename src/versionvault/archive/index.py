@@ -19,12 +19,13 @@ from .store import Store
 
 __all__ = ["Index", "Known"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: articles keep their path in git
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL,
-    revisions INTEGER NOT NULL, first_seq INTEGER NOT NULL, latest_seq INTEGER NOT NULL
+    revisions INTEGER NOT NULL, first_seq INTEGER NOT NULL, latest_seq INTEGER NOT NULL,
+    path TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_by_source ON articles (source, latest_seq);
 CREATE INDEX IF NOT EXISTS articles_by_latest ON articles (latest_seq);
@@ -250,10 +251,10 @@ class Index:
             (seq, article.title, article.body, cjk_tokens(f"{article.title}\n{article.body}")),
         )
         db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "title = excluded.title, url = excluded.url, revisions = revisions + 1, "
             "latest_seq = excluded.latest_seq",
-            (article_id, article.source, article.title, article.url, seq, seq),
+            (article_id, article.source, article.title, article.url, seq, seq, record.path),
         )
 
     def _add_event(self, db: sqlite3.Connection, record: CommitRecord) -> None:
@@ -303,6 +304,29 @@ class Index:
         """Return the current revision of an article, or None if it is unknown."""
         found = self._revisions("article = ?", (article_id,), "ORDER BY number DESC LIMIT 1")
         return found[0] if found else None
+
+    def last_seq(self) -> int:
+        """Return the position of the last revision indexed (0 for none)."""
+        return int(self.db.execute("SELECT coalesce(max(seq), 0) FROM revisions").fetchone()[0])
+
+    def place(self, article_id: str) -> tuple[str, int] | None:
+        """Return where the article's file is in git and its first revision's position."""
+        found = self.db.execute("SELECT path, first_seq FROM articles WHERE id = ?", (article_id,))
+        row = found.fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def path_of(self, article_id: str) -> str | None:
+        """Return where the article's file is in git, or None if it is unknown."""
+        place = self.place(article_id)
+        return place[0] if place else None
+
+    def archived(self, article_id: str, blob: str, observed: str) -> bool:
+        """Return True if the article has a revision of this file observed at this time."""
+        row = self.db.execute(
+            "SELECT 1 FROM revisions WHERE article = ? AND blob = ? AND observed = ?",
+            (article_id, blob, observed),
+        ).fetchone()
+        return row is not None
 
     def revisions_by_commit(self, article_id: str, prefix: str) -> list[Revision]:
         """Return the article's revisions whose commit sha starts with `prefix`."""

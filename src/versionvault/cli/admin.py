@@ -13,6 +13,7 @@ from ..archive import (
     add_mirror,
     load_editors,
     load_sources,
+    pack_count,
     push,
     redact,
     repack,
@@ -153,12 +154,13 @@ def mirror_list(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Repack everything with a wide delta search.")
 @click.pass_context
 @user_errors
-def gc(ctx: click.Context) -> None:
-    """Repack the repository with deltas (needs the git binary)."""
+def gc(ctx: click.Context, full: bool) -> None:
+    """Repack what is new: loose objects and small packs (needs the git binary)."""
     vault = open_vault(ctx)
-    before = repo_size(vault.store)
-    repack(vault.store)
-    after = repo_size(vault.store)
-    click.echo(f"repacked: {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB")
+    before, packs = repo_size(vault.store), pack_count(vault.store)
+    repack(vault.store, full=full)
+    after, now = repo_size(vault.store), pack_count(vault.store)
+    click.echo(f"repacked: {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB, {packs} -> {now} packs")
