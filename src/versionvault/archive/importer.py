@@ -308,7 +308,8 @@ class _Import:
         self.saved += len(batch.planned)
         with contextlib.suppress(DiskFull):  # saved: the index catches up when there is room
             self.index.catch_up(self.store, known=known)
-        consolidate(self.store)
+        with contextlib.suppress(DiskFull):  # rolling packs up waits for room; nothing is lost
+            consolidate(self.store)
         if moved:
             for k, later in enumerate(ahead):
                 ahead[k] = self.plan(later.parsed, later.seq)
@@ -340,7 +341,8 @@ def import_records(
         run = _Import(store, index, worker, progress, archived or now())
         try:
             run.run(_chunks(enumerate(lines, start=1), batch))
-            consolidate(store, finish=True)
+            with contextlib.suppress(DiskFull):
+                consolidate(store, finish=True)
         except BrokenProcessPool:
             raise ImportStopped(
                 f"the import's worker process died; the {run.saved} revisions before it were saved"

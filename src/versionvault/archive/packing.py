@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 from .commits import StoreError
+from .errors import DiskFull
 from .store import Store
 
 __all__ = ["SEALED", "consolidate", "pack_count", "repack"]
@@ -59,8 +60,7 @@ def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
             capture_output=True,
             text=True,
         )
-        if done.returncode:
-            raise StoreError(f"git pack-objects failed: {done.stderr.strip()}")
+        _failed(done, "pack-objects", pack_dir)
         made = f"pack-{done.stdout.strip()}"
         for name in roll - {made}:  # the index first: a pack without one is not read
             for suffix in (".idx", ".pack", ".rev", ".bitmap"):
@@ -95,9 +95,19 @@ def pack_count(store: Store) -> int:
 
 def _git(git: str, store: Store, args: tuple[str, ...]) -> None:
     command = [git, *_BOUNDED, "--git-dir", str(store.path), *args]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:
-        raise StoreError(f"git {args[0]} failed: {done.stderr.strip()}")
+    _failed(subprocess.run(command, capture_output=True, text=True), args[0], store.path)
+
+
+def _failed(done: subprocess.CompletedProcess[str], what: str, where: object) -> None:
+    """Raise for a git that failed: DiskFull if it ran out of room, else StoreError."""
+    if not done.returncode:
+        return
+    said = done.stderr.strip()
+    if "out of diskspace" in said.lower() or "no space left" in said.lower():
+        raise DiskFull(
+            f"a pack in {where} (git {what})", "nothing was lost: the packs are as before"
+        )
+    raise StoreError(f"git {what} failed: {said}")
 
 
 def _has_loose(store: Store) -> bool:
