@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +146,18 @@ class Index:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'last_commit'").fetchone()
         return str(row[0]) if row else None
 
-    def catch_up(self, store: Store, batch: int = 500, known: Sequence[Known] = ()) -> int:
+    def catch_up(
+        self,
+        store: Store,
+        batch: int = 500,
+        known: Sequence[Known] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
         """Index the commits on main after the last indexed one; rebuild if main lost it.
 
         `known` may hand over commits just written, with their articles and word counts: if
         they are exactly main's commits after the last indexed one, they are indexed as they
-        are instead of being read back from git.
+        are instead of being read back from git. `progress` is called with 1 a revision.
         """
         tip = store.tip()
         if tip == self.last_commit():
@@ -173,6 +179,8 @@ class Index:
                     self._add_event(db, record)
                 else:
                     self._add(db, store, record, article, words)
+                    if progress:
+                        progress(1)
                 added += 1
                 if added % batch == 0:
                     self._set_last(db, record.sha)
@@ -182,11 +190,11 @@ class Index:
                 self._set_last(db, tip)
         return added
 
-    def rebuild(self, store: Store) -> int:
-        """Drop everything and index main from its first commit."""
+    def rebuild(self, store: Store, progress: Callable[[int], None] | None = None) -> int:
+        """Drop everything and index main from its first commit (`progress`: 1 a revision)."""
         with self._write() as db:
             self._clear(db)
-        return self.catch_up(store)
+        return self.catch_up(store, progress=progress)
 
     def _clear(self, db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM articles")

@@ -370,14 +370,14 @@ class Vault:
 
     # -- maintenance ---------------------------------------------------------------------
 
-    def reindex(self) -> int:
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the index from git alone; return the number of revisions."""
         with self.store.locked():
-            return self.index.rebuild(self.store)
+            return self.index.rebuild(self.store, progress)
 
-    def verify(self) -> list[str]:
+    def verify(self, progress: Callable[[int], None] | None = None) -> list[str]:
         """Check every object, and that git and the index agree; return the problems."""
-        return verify(self.store, self.index)
+        return verify(self.store, self.index, progress)
 
     def push_mirrors(self) -> list[str]:
         """Push main to every mirror in the settings; return one line per failed push."""

@@ -29,13 +29,13 @@ def verify(store: Store, index: Index, progress: Callable[[int], None] | None = 
     """Check every commit on main, what it changed and its objects, that the index agrees,
     and every stored object as `git fsck --strict` does (running it, if git is installed).
 
-    `progress` is called with 1 for each commit checked.
+    `progress` is called with 1 for each revision checked.
     """
     check = _Check(store, index)
     try:
         for record in store.walk(None, blobs=False):  # each blob comes from its audit
             check.commit(record)
-            if progress:
+            if progress and "Event" not in record.trailers:
                 progress(1)
     except StoreError as exc:
         check.problems.append(str(exc))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,8 +32,15 @@ from .group import archive_home, fail, main, open_vault, user_errors
 def reindex(ctx: click.Context) -> None:
     """Rebuild the index from git alone."""
     vault = open_vault(ctx)
-    count = vault.reindex()
+    with _bar(vault.index.counts()[1], "reindexing") as bar:
+        count = vault.reindex(bar.update)
     click.echo(f"indexed {count} revisions")
+
+
+def _bar(length: int, label: str) -> Any:
+    """A progress bar with an ETA on a terminal's stderr (none elsewhere)."""
+    hidden = not sys.stderr.isatty()
+    return click.progressbar(length=length, label=label, file=sys.stderr, hidden=hidden)
 
 
 @main.command()
@@ -40,7 +49,8 @@ def reindex(ctx: click.Context) -> None:
 def verify(ctx: click.Context) -> None:
     """Check every git object, and that git and the index agree."""
     vault = open_vault(ctx)
-    problems = vault.verify()
+    with _bar(vault.index.counts()[1], "verifying") as bar:
+        problems = vault.verify(bar.update)
     for problem in problems:
         click.echo(problem, err=True)
     articles, revisions = vault.index.counts()
