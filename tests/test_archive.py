@@ -28,7 +28,7 @@ from versionvault.archive import (
     VaultError,
 )
 from versionvault.archive.commits import NewCommit
-from versionvault.archive.packs import _delta
+from versionvault.archive.deltas import delta
 from versionvault.text import Article, make_article
 
 from .conftest import git
@@ -70,26 +70,34 @@ def test_save_writes_a_clean_commit_with_trailers(vault: Vault, home: Path) -> N
     assert "Url: https://p/s\n" in trailers
     assert "Observed: 2024-03-01T12:00:00+05:30\n" in trailers
     assert "Note: first seen\n" in trailers
+    assert "Path: paper/2024/03/01/story.md\n" in trailers  # the UTC day first seen
     dates = git(
         "--git-dir", str(home / "articles.git"), "log", "-1", "--format=%aI|%an|%cn", first.commit
     )
     assert dates.strip() == "2024-03-01T12:00:00+05:30|paper|VersionVault"
     assert _git_log(home, "%an")[0] == "Ann Editor"
     tree = git("--git-dir", str(home / "articles.git"), "ls-tree", "-r", "--name-only", "main")
-    assert tree.split() == ["paper/story.md"]
-    stored = git("--git-dir", str(home / "articles.git"), "show", "main:paper/story.md")
+    assert tree.split() == ["paper/2024/03/01/story.md"]
+    stored = git("--git-dir", str(home / "articles.git"), "show", "main:paper/2024/03/01/story.md")
     assert stored == vault.stored_file(vault.revision("story", "latest"))
 
 
-def test_trees_are_in_gits_order_for_names_that_prefix_each_other(home: Path) -> None:
+@pytest.mark.parametrize("layout", ["dated", "flat"])
+def test_trees_are_in_gits_order_for_names_that_prefix_each_other(
+    tmp_path: Path, layout: str
+) -> None:
     # git sorts a directory as if its name ended in "/" ("a-b/" before "a/" before "a0/") and
     # a file by its name ("x-y.md" before "x.md" before "x0.md"); fsck --strict checks it.
+    home = tmp_path / layout
+    Vault.init(home, layout=layout).close()
     paths = [("a", "x"), ("a0", "z"), ("a", "x0"), ("a-b", "y"), ("a", "x-y")]
+    seen = datetime(2024, 5, 31, 23, 30, tzinfo=timezone(timedelta(hours=-2)))  # June 1st, UTC
     with Vault.open(home) as vault:
-        vault.save_revision(_article("One.", article_id="first"))
+        vault.save_revision(_article("One.", article_id="first"), observed=seen)
         for n, (source, article_id) in enumerate(paths):
             vault.save_revision(
-                make_article(id=article_id, source=source, title="T", body=f"Text {n}.")
+                make_article(id=article_id, source=source, title="T", body=f"Text {n}."),
+                observed=seen,
             )
         vault.import_records(  # a batch too: one pack, the same trees
             json.dumps({"id": i, "source": s, "title": "T", "body": f"Again {i}."})
@@ -97,13 +105,14 @@ def test_trees_are_in_gits_order_for_names_that_prefix_each_other(home: Path) ->
         )
         assert vault.verify() == []
     listed = git("--git-dir", str(home / "articles.git"), "ls-tree", "-r", "--name-only", "main")
+    day = "2024/06/01/" if layout == "dated" else ""
     assert listed.split() == [
-        "a-b/y.md",
-        "a/x-y.md",
-        "a/x.md",
-        "a/x0.md",
-        "a0/z.md",
-        "paper/first.md",
+        f"a-b/{day}y.md",
+        f"a/{day}x-y.md",
+        f"a/{day}x.md",
+        f"a/{day}x0.md",
+        f"a0/{day}z.md",
+        f"paper/{day}first.md",
     ]
     _fsck(home)
 
@@ -157,7 +166,13 @@ def test_an_article_cannot_change_source(vault: Vault) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["../x.md", "paper/../x.md", ".git/x.md", "paper//x.md", "paper/x", "a/b/c.md", "/x.md"]
+    "path",
+    [
+        *("../x.md", "paper/../x.md", ".git/x.md", "paper//x.md", "paper/x", "a/b/c.md", "/x.md"),
+        *("paper/2024/13/01/x.md", "paper/2024/02/00/x.md", "paper/24/02/01/x.md"),
+        *("paper/2024/02/01/x", "paper/2024/02/x.md", "captures/x.md", "paper/x.html"),
+        *("captures/paper/x.md", "captures/paper/2024/02/01/../x.html", "paper/x.md/y.md"),
+    ],
 )
 def test_store_refuses_unsafe_paths(home: Path, path: str) -> None:
     store = Store(home / "articles.git")
@@ -292,19 +307,54 @@ def test_objects_are_fsynced_without_settings_git_warns_about(vault: Vault, home
     assert clone.stderr == ""
 
 
-@given(st.binary(max_size=300), st.binary(max_size=40), st.binary(max_size=40), st.binary())
+@given(
+    st.binary(max_size=300),
+    st.binary(max_size=40),
+    st.binary(max_size=40),
+    st.binary(),
+    st.booleans(),
+)
 @settings(max_examples=300, deadline=None)
-def test_pack_deltas_rebuild_the_target(shared: bytes, old: bytes, new: bytes, end: bytes) -> None:
+def test_pack_deltas_rebuild_the_target(
+    shared: bytes, old: bytes, new: bytes, end: bytes, by_lines: bool
+) -> None:
     base, target = shared + old + end, shared + new + end
-    delta = _delta(base, target)
-    if delta is not None:
-        assert b"".join(apply_delta(base, delta)) == target
-        assert len(delta) < len(target) // 2 + 40
+    made = delta(base, target, by_lines)
+    if made is not None:
+        assert b"".join(apply_delta(base, made)) == target
+        assert len(made) < len(target) // 2 + 40
+
+
+_LINE = st.text("ab \n", max_size=12).map(str.encode)
+
+
+@given(st.lists(_LINE, max_size=8), st.lists(_LINE, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_line_deltas_rebuild_any_target(old: list[bytes], new: list[bytes]) -> None:
+    base, target = b"\n".join(old), b"\n".join(new)
+    made = delta(base, target)
+    if made is not None:
+        assert b"".join(apply_delta(base, made)) == target
+
+
+def test_a_revision_with_edits_far_apart_is_a_small_delta() -> None:
+    paragraphs = [
+        f"Paragraph {n} says something about the harbour, at length.".encode() * 3
+        for n in range(20)
+    ]
+    edited = list(paragraphs)
+    edited[2] = edited[2].replace(b"harbour", b"quay", 1)
+    edited[17] = edited[17] + b" A sentence added."
+    del edited[9]
+    base, target = b"\n\n".join(paragraphs) + b"\n", b"\n\n".join(edited) + b"\n"
+    made = delta(base, target)
+    assert made is not None and len(made) < 80
+    assert b"".join(apply_delta(base, made)) == target
 
 
 def test_pack_deltas_copy_long_runs_in_pieces() -> None:
     base = bytes(range(256)) * 1000  # 256,000 bytes: copies longer than 0x10000 are split
     target = base[:70_000] + b"changed" + base[70_010:]
-    delta = _delta(base, target)
-    assert delta is not None and len(delta) < 100
-    assert b"".join(apply_delta(base, delta)) == target
+    made = delta(base, target)
+    assert made is not None and len(made) < 100
+    assert b"".join(apply_delta(base, made)) == target

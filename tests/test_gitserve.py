@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from dulwich.repo import Repo
 from starlette.applications import Starlette
 
 from versionvault import gitserve
-from versionvault.archive import Vault
+from versionvault.archive import Vault, packing
 from versionvault.gitserve import READ_ONLY_MESSAGE
 from versionvault.gitwire import RequestRefused, parse_upload_request
 from versionvault.text import make_article
@@ -35,7 +36,11 @@ def test_clone_fetch_and_refused_push(vault: Vault, home: Path, tmp_path: Path) 
         git("clone", "-q", f"{base}/archive.git", str(clone))
         assert git("rev-parse", "HEAD", cwd=clone).strip() == _main(home)
         git("fsck", "--strict", cwd=clone)
-        assert (clone / "harbour-courier" / "skerrow-lifeboat-rescue.md").is_file()
+        # DESIGN.md: <source>/<YYYY>/<MM>/<DD>/<article-id>.md, the UTC day first observed
+        first_seen = vault.history("skerrow-lifeboat-rescue")[0].observed  # 2026-03-04T11:05
+        assert first_seen.startswith("2026-03-04T11:05")
+        assert (clone / "harbour-courier/2026/03/04/skerrow-lifeboat-rescue.md").is_file()
+        assert not list(clone.glob("*/*.md"))  # nothing flat
 
         for n in range(2):
             article = make_article(id="new-story", source="paper", title="New", body=f"Text {n}.")
@@ -70,12 +75,14 @@ def test_only_smart_http_is_served(vault: Vault) -> None:
 
 
 def test_full_clones_reuse_stored_packs_through_gc_reverts_and_loose_objects(
-    vault: Vault, home: Path, tmp_path: Path
+    vault: Vault, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines = newsroom_lines()
-    vault.import_records(lines[:12])
+    vault.import_records(lines[:22])
     git("--git-dir", str(home / "articles.git"), "repack", "-a", "-d", "-f", "-q")
-    vault.import_records(lines[12:] + lines[:1])  # the revert's blob is in both packs
+    monkeypatch.setattr(packing, "SEALED", 10)  # so the import leaves that pack alone
+    revert = json.loads(lines[0]) | {"observed": "2026-03-11T08:00:00+00:00"}
+    vault.import_records([*lines[22:], json.dumps(revert)])  # its blob is in both packs
     for n in range(2):  # loose objects
         vault.save_revision(make_article(id="loose", source="paper", title="T", body=f"Text {n}."))
     packs = list((home / "articles.git" / "objects" / "pack").glob("*.pack"))

@@ -353,9 +353,10 @@ def test_an_older_archive_with_control_characters_stays_readable(vault: Vault) -
     article = make_article(id="old", source="paper", title="Old", body="Text.")
     vault.save_revision(article)
     stored = "---\ntitle: Old\x1b title\nsource: paper\n---\n\nText.\n"
-    message = "old: revision 2\n\n+0 -0 words\n\nArticle: old\nSource: paper\nRevision: 2\n"
+    path = str(vault.index.path_of("old"))  # the day it was first seen
+    message = f"old: revision 2\n\n+0 -0 words\n\nArticle: old\nSource: paper\nPath: {path}\n"
     with vault.store.transaction() as txn:
-        txn.add(NewCommit("paper/old.md", stored, Identity.parse("paper"), now(), now(), message))
+        txn.add(NewCommit(path, stored, Identity.parse("paper"), now(), now(), message))
     with Vault.open(vault.home) as again:
         assert again.text(again.revision("old", 2)).title == "Old\x1b title"
         assert again.verify() == []

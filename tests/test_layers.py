@@ -24,6 +24,8 @@ STORE = {
     "archive/store.py",
     "archive/maintenance.py",
     "archive/replica.py",
+    "archive/transaction.py",
+    "archive/trees.py",
 }
 SQL_MODULES = {
     "archive/database.py",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from pathlib import Path
 
@@ -59,14 +60,24 @@ def test_mirror_push_to_a_bare_repository(home: Path, tmp_path: Path) -> None:
     assert len(nowhere.stderr.strip().splitlines()) == 1
 
 
+def _loose(home: Path) -> list[Path]:
+    objects = home / "articles.git" / "objects"
+    return [p for p in objects.glob("??/*") if p.is_file()]
+
+
 def test_gc_repacks_smaller_and_keeps_everything(home: Path) -> None:
     run_cli(home, "import", str(NEWSROOM))
     run_cli(home, "ingest", str(SAMPLES / "newschina-xi-putin-talks.txt"))
     before = git("--git-dir", str(home / "articles.git"), "rev-parse", "main")
+    assert _loose(home)
     result = run_cli(home, "gc")
     assert result.exit_code == 0, result.output
-    sizes = [float(x) for x in result.output.split(":")[1].replace("MB", "").split("->")]
-    assert sizes[1] < sizes[0]
+    sizes = re.findall(r"([0-9.]+) MB", result.output)
+    assert float(sizes[1]) <= float(sizes[0])
+    assert not _loose(home)  # packed: the one pack of the import is left as it was
+    full = run_cli(home, "gc", "--full")
+    assert full.exit_code == 0, full.output
+    assert full.output.strip().endswith("-> 1 packs")
     assert git("--git-dir", str(home / "articles.git"), "rev-parse", "main") == before
     git("--git-dir", str(home / "articles.git"), "fsck", "--strict")
     assert run_cli(home, "verify").exit_code == 0

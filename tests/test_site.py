@@ -190,7 +190,7 @@ def test_an_index_of_the_old_schema_is_rebuilt(home: Path) -> None:
     with Vault.open(home) as vault:
         assert vault.search_articles("码头").total == 1
         assert (
-            vault.index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == "2"
+            vault.index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == "3"
         )
     assert isinstance(Index, type)
 

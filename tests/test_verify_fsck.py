@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,13 @@ def _tip_commit(vault: Vault) -> tuple[str, str]:
     return tip, data.split(b"\n", 1)[0].split()[1].decode()
 
 
+PATH = "paper/2024/03/01/story.md"  # the `saved` story's file: the day it was first seen
+
+
 def _message(revision: int) -> bytes:
     return (
         f"story: revision {revision}\n\n+1 -0 words\n\nArticle: story\nSource: paper\n"
-        f"Revision: {revision}\nWords: +1 -0\nKind: substantive\n"
+        f"Path: {PATH}\nRevision: {revision}\nWords: +1 -0\nKind: substantive\n"
     ).encode()
 
 
@@ -70,7 +74,8 @@ def _commit(tree: str, parent: str, author: bytes, message: bytes) -> bytes:
 
 @pytest.fixture
 def saved(vault: Vault) -> Vault:
-    vault.save_revision(make_article(id="story", source="paper", title="T", body="One."))
+    seen = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+    vault.save_revision(make_article(id="story", source="paper", title="T", body="One."), seen)
     assert vault.verify() == []
     return vault
 

@@ -25,8 +25,9 @@ from .errors import (
 from .events import EVENT_LABELS, EVENTS, with_returns
 from .importer import IMPORT_BATCH
 from .index import Index
-from .maintenance import push, repack, repo_size, write_bundle_file
+from .maintenance import push, repo_size, write_bundle_file
 from .notify import Message, Rule, add_rule, load_rules, remove_rule, site_base_url
+from .packing import pack_count, repack
 from .replica import ReadOnlyReplica, Synced, primary_site
 from .revise import MAX_INPUT_BYTES, parse_time
 from .rows import ArticleRow, Event, Revision
@@ -98,6 +99,7 @@ __all__ = [
     "load_rules",
     "load_sources",
     "notify_in_background",
+    "pack_count",
     "parse_time",
     "primary_site",
     "push",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from dulwich.objects import format_timezone
 
 from ..text import shown
+from . import paths
 
 __all__ = [
     "COMMITTER",
@@ -30,7 +31,6 @@ __all__ = [
 ]
 
 COMMITTER = "VersionVault <versionvault@localhost>"
-_PATH_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.md)?")
 
 
 _IDENTITY = re.compile(r"([^<>]*?)\s*(?:<([^<>\s]*)>)?")
@@ -95,7 +95,11 @@ class Identity:
 
 @dataclass(frozen=True)
 class NewCommit:
-    """One revision to append: the file, who made it, when, and the message."""
+    """One revision to append: the file, who made it, when, and the message.
+
+    `capture`, if given, is the raw page the text came from, written in the same commit at
+    `paths.capture_path(path)`.
+    """
 
     path: str
     content: str
@@ -103,6 +107,7 @@ class NewCommit:
     author_time: datetime
     commit_time: datetime
     message: str
+    capture: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -126,12 +131,11 @@ def git_time_raw(moment: datetime) -> tuple[int, bytes]:
 
 
 def check_path(path: str) -> bytes:
-    parts = path.split("/")
-    if len(parts) != 2 or not all(_PATH_PART.fullmatch(p) for p in parts):
-        raise StoreError(f"refusing unsafe path {path!r}")
-    if not parts[1].endswith(".md") or parts[0].endswith(".md"):
-        raise StoreError(f"refusing unsafe path {path!r}")
-    return path.encode()
+    """Return an article's or capture's path as git bytes (StoreError for any other path)."""
+    try:
+        return paths.check_path(path)
+    except paths.UnsafePath as exc:
+        raise StoreError(str(exc)) from None
 
 
 def representable(moment: datetime) -> bool:
@@ -196,7 +200,7 @@ def record_of(new: NewCommit, sha: str, parent: str | None, blob: str) -> Commit
         sha=sha,
         parent=parent,
         blob=blob,
-        path=f"{trailers.get('Source', '')}/{trailers.get('Article', '')}.md",
+        path=paths.trailer_path(trailers),
         author=new.author.raw().decode(),
         author_time=from_git_time(*git_time(new.author_time)),
         commit_time=from_git_time(*git_time(new.commit_time)),

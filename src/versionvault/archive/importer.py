@@ -11,20 +11,24 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 from typing import TypeVar
 
 from ..diff import count_words
-from ..text import Article, InvalidArticle, parse_article
+from ..text import Article, InvalidArticle, format_article, parse_article
 from .commits import InvalidIdentity
 from .errors import DiskFull, ImportStopped
 from .index import Index, Known
-from .revise import Change, Record, content_digest, measure_all, new_commit, read_record
+from .packing import consolidate
+from .packs import blob_sha
+from .paths import UnsafePath, article_path
+from .revise import Change, Record, content_digest, measure_all, new_commit, now, read_record
 from .store import Store
 
 __all__ = ["IMPORT_BATCH", "import_records"]
 
-IMPORT_BATCH = 500
+IMPORT_BATCH = 2000
 
 
 _FIRST_BATCH = 100
@@ -33,7 +37,7 @@ _FIRST_BATCH = 100
 _PIECE = 100  # lines a trip to the worker takes
 
 
-_IMPORT_CACHE = 20_000  # articles whose latest text an import keeps between batches
+_KEEP_BATCHES = 2  # an import keeps the latest text of articles of the last batches only
 
 _A = TypeVar("_A")
 
@@ -43,11 +47,12 @@ _R = TypeVar("_R")
 
 @dataclass(frozen=True)
 class Parsed:
-    """One JSONL line read: its record and content digest, or why it is bad."""
+    """One JSONL line read: its record, content digest and file's sha, or why it is bad."""
 
     number: int
     record: Record | None
     digest: bytes = b""
+    blob: str = ""
     error: str = ""
 
 
@@ -60,7 +65,8 @@ def parse_lines(lines: Sequence[tuple[int, str | bytes]]) -> list[Parsed]:
         except (InvalidArticle, InvalidIdentity) as exc:
             parsed.append(Parsed(number, None, error=str(exc)))
             break
-        parsed.append(Parsed(number, record, content_digest(record.article)))
+        blob = blob_sha(format_article(record.article).encode())
+        parsed.append(Parsed(number, record, content_digest(record.article), blob))
     return parsed
 
 
@@ -123,6 +129,8 @@ class _Latest:
     batch: int
     words: int | None  # words in the body, if counted
     paragraph_words: dict[str, int]  # words in each of its paragraphs, if counted
+    path: str  # where its file is
+    before: bool  # archived before this import began: its lines may be archived already
 
 
 @dataclass
@@ -131,7 +139,7 @@ class _Batch:
 
     seq: int
     parsed: list[Parsed]
-    planned: list[tuple[Record, int, int]]  # the record, its revision number, its words
+    planned: list[tuple[Record, int, int, str]]  # the record, its number, words and path
     unchanged: int
     error: str
     changes: list[Future[list[Change]]] = field(default_factory=list)
@@ -146,19 +154,32 @@ class _Import:
     A batch is planned against main as this import left it plus the batches queued
     before it; should another writer move main in between, the batch is planned
     again under the write lock, and so is the one after it.
+
+    A line of an article archived before the import began is skipped if the article has
+    a revision of the same file observed at the same time: a re-run of an interrupted
+    import carries on where it stopped, and ends at the tip an uninterrupted run reaches
+    (given the same `archived` time). After each batch, small packs are rolled together
+    (maintenance.consolidate), so a version finds its delta base in an earlier batch.
     """
 
     def __init__(
-        self, store: Store, index: Index, worker: Worker, progress: Callable[[int], None] | None
+        self,
+        store: Store,
+        index: Index,
+        worker: Worker,
+        progress: Callable[[int], None] | None,
+        archived: datetime,
     ) -> None:
         self.store = store
         self.index = index
         self.worker = worker
         self.progress = progress
+        self.archived = archived
         self.saved = self.unchanged = 0
         self.latest: dict[str, _Latest] = {}
         index.catch_up(store)
         self.left = index.last_commit()
+        self.start = index.last_seq()
 
     def run(self, chunks: Iterator[list[tuple[int, str | bytes]]]) -> None:
         """Read, plan and write every chunk; raise ImportStopped at the first bad line."""
@@ -197,10 +218,13 @@ class _Import:
     def latest_of(self, article_id: str) -> _Latest | None:
         """Return an article's latest revision as main has it, or None."""
         latest = self.index.latest(article_id)
-        if latest is None:
+        place = self.index.place(article_id)
+        if latest is None or place is None:
             return None
         article = parse_article(self.store.read_blob(latest.blob), article_id, strict=False)
-        return _Latest(article, latest.number, content_digest(article), -1, None, {})
+        path, before = place[0], place[1] <= self.start
+        digest = content_digest(article)
+        return _Latest(article, latest.number, digest, -1, None, {}, path, before)
 
     def read(self, chunk: list[tuple[int, str | bytes]]) -> list[Future[list[Parsed]]]:
         """Start reading a chunk of lines, in pieces."""
@@ -227,13 +251,29 @@ class _Import:
             if previous and previous.digest == line.digest:
                 batch.unchanged += 1
                 continue
+            observed = line.record.observed.isoformat()
+            if (
+                previous
+                and previous.before
+                and self.index.archived(article.id, line.blob, observed)
+            ):
+                batch.unchanged += 1
+                continue
+            try:
+                path = previous.path if previous else self.path(line.record)
+            except UnsafePath as exc:
+                batch.error = f"line {line.number}: {exc}"
+                break
             number = previous.number + 1 if previous else 1
             paragraphs = article.body.split("\n\n")  # no word spans a blank line
             known = previous.paragraph_words if previous else {}
             counts = {p: known[p] if p in known else count_words(p) for p in paragraphs}
             words = sum(map(counts.__getitem__, paragraphs))
-            batch.planned.append((line.record, number, words))
-            self.latest[article.id] = _Latest(article, number, line.digest, seq, words, counts)
+            batch.planned.append((line.record, number, words, path))
+            before = bool(previous and previous.before)
+            self.latest[article.id] = _Latest(
+                article, number, line.digest, seq, words, counts, path, before
+            )
             if previous:
                 pairs.append((previous.article, article, previous.words))
             else:
@@ -245,6 +285,11 @@ class _Import:
             batch.changes.append(self.worker.submit(measure_all, pairs))
         return batch
 
+    def path(self, record: Record) -> str:
+        """Return where a new article's file goes (UnsafePath for a reserved source)."""
+        article = record.article
+        return article_path(self.store.layout, article.source, article.id, record.observed)
+
     def write(self, batch: _Batch, ahead: deque[_Batch]) -> None:
         """Write one batch as one pack and index it; plan again if main moved under it."""
         known: list[Known] = []
@@ -255,18 +300,23 @@ class _Import:
                 self.latest.clear()
                 batch = self.plan(batch.parsed, batch.seq)
             changes = (change for piece in batch.changes for change in piece.result())
-            for (record, number, words), change in zip(batch.planned, changes, strict=True):
-                commit = txn.add(new_commit(record, number, change))
+            planned = zip(batch.planned, changes, strict=True)
+            for (record, number, words, path), change in planned:
+                commit = txn.add(new_commit(record, number, change, path, self.archived))
                 known.append((commit, record.article, words))
         self.left = txn.tip
         self.saved += len(batch.planned)
         with contextlib.suppress(DiskFull):  # saved: the index catches up when there is room
             self.index.catch_up(self.store, known=known)
+        with contextlib.suppress(DiskFull):  # rolling packs up waits for room; nothing is lost
+            consolidate(self.store)
         if moved:
             for k, later in enumerate(ahead):
                 ahead[k] = self.plan(later.parsed, later.seq)
-        if len(self.latest) > _IMPORT_CACHE:
-            self.latest = {k: v for k, v in self.latest.items() if v.batch > batch.seq}
+        # Updates come hours after an article's first version, so an article edited in
+        # the last batches is likely edited again; an older one is read back from git.
+        oldest = batch.seq - _KEEP_BATCHES
+        self.latest = {k: v for k, v in self.latest.items() if v.batch >= oldest}
         self.unchanged += batch.unchanged
         if self.progress:
             self.progress(len(batch.planned) + batch.unchanged)
@@ -279,16 +329,20 @@ def import_records(
     progress: Callable[[int], None] | None = None,
     batch: int = IMPORT_BATCH,
     parallel: bool = True,
+    archived: datetime | None = None,
 ) -> tuple[int, int]:
     """Import JSONL revisions in order, one pack per batch; return (saved, unchanged).
 
     With `parallel`, worker processes read the lines and measure each revision's changes
-    while this one writes commits (see `_Import`).
+    while this one writes commits (see `_Import`). `archived` is every commit's committer
+    date (default: when the import starts). A line already archived counts as unchanged.
     """
     with Worker(parallel) as worker:
-        run = _Import(store, index, worker, progress)
+        run = _Import(store, index, worker, progress, archived or now())
         try:
             run.run(_chunks(enumerate(lines, start=1), batch))
+            with contextlib.suppress(DiskFull):
+                consolidate(store, finish=True)
         except BrokenProcessPool:
             raise ImportStopped(
                 f"the import's worker process died; the {run.saved} revisions before it were saved"

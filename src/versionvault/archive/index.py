@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,13 @@ from .store import Store
 
 __all__ = ["Index", "Known"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: articles keep their path in git
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL,
-    revisions INTEGER NOT NULL, first_seq INTEGER NOT NULL, latest_seq INTEGER NOT NULL
+    revisions INTEGER NOT NULL, first_seq INTEGER NOT NULL, latest_seq INTEGER NOT NULL,
+    path TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_by_source ON articles (source, latest_seq);
 CREATE INDEX IF NOT EXISTS articles_by_latest ON articles (latest_seq);
@@ -145,12 +146,18 @@ class Index:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'last_commit'").fetchone()
         return str(row[0]) if row else None
 
-    def catch_up(self, store: Store, batch: int = 500, known: Sequence[Known] = ()) -> int:
+    def catch_up(
+        self,
+        store: Store,
+        batch: int = 500,
+        known: Sequence[Known] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
         """Index the commits on main after the last indexed one; rebuild if main lost it.
 
         `known` may hand over commits just written, with their articles and word counts: if
         they are exactly main's commits after the last indexed one, they are indexed as they
-        are instead of being read back from git.
+        are instead of being read back from git. `progress` is called with 1 a revision.
         """
         tip = store.tip()
         if tip == self.last_commit():
@@ -172,6 +179,8 @@ class Index:
                     self._add_event(db, record)
                 else:
                     self._add(db, store, record, article, words)
+                    if progress:
+                        progress(1)
                 added += 1
                 if added % batch == 0:
                     self._set_last(db, record.sha)
@@ -181,11 +190,11 @@ class Index:
                 self._set_last(db, tip)
         return added
 
-    def rebuild(self, store: Store) -> int:
-        """Drop everything and index main from its first commit."""
+    def rebuild(self, store: Store, progress: Callable[[int], None] | None = None) -> int:
+        """Drop everything and index main from its first commit (`progress`: 1 a revision)."""
         with self._write() as db:
             self._clear(db)
-        return self.catch_up(store)
+        return self.catch_up(store, progress=progress)
 
     def _clear(self, db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM articles")
@@ -250,10 +259,10 @@ class Index:
             (seq, article.title, article.body, cjk_tokens(f"{article.title}\n{article.body}")),
         )
         db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "title = excluded.title, url = excluded.url, revisions = revisions + 1, "
             "latest_seq = excluded.latest_seq",
-            (article_id, article.source, article.title, article.url, seq, seq),
+            (article_id, article.source, article.title, article.url, seq, seq, record.path),
         )
 
     def _add_event(self, db: sqlite3.Connection, record: CommitRecord) -> None:
@@ -303,6 +312,29 @@ class Index:
         """Return the current revision of an article, or None if it is unknown."""
         found = self._revisions("article = ?", (article_id,), "ORDER BY number DESC LIMIT 1")
         return found[0] if found else None
+
+    def last_seq(self) -> int:
+        """Return the position of the last revision indexed (0 for none)."""
+        return int(self.db.execute("SELECT coalesce(max(seq), 0) FROM revisions").fetchone()[0])
+
+    def place(self, article_id: str) -> tuple[str, int] | None:
+        """Return where the article's file is in git and its first revision's position."""
+        found = self.db.execute("SELECT path, first_seq FROM articles WHERE id = ?", (article_id,))
+        row = found.fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def path_of(self, article_id: str) -> str | None:
+        """Return where the article's file is in git, or None if it is unknown."""
+        place = self.place(article_id)
+        return place[0] if place else None
+
+    def archived(self, article_id: str, blob: str, observed: str) -> bool:
+        """Return True if the article has a revision of this file observed at this time."""
+        row = self.db.execute(
+            "SELECT 1 FROM revisions WHERE article = ? AND blob = ? AND observed = ?",
+            (article_id, blob, observed),
+        ).fetchone()
+        return row is not None
 
     def revisions_by_commit(self, article_id: str, prefix: str) -> list[Revision]:
         """Return the article's revisions whose commit sha starts with `prefix`."""

@@ -1,22 +1,19 @@
-"""Maintenance: bundles, pushes to mirrors, repacking with git, and object checks."""
+"""Maintenance: bundles, pushes to mirrors, and the size of the object database."""
 
 from __future__ import annotations
 
 import contextlib
-import shutil
-import subprocess
 from io import BytesIO
 from pathlib import Path
 
 from dulwich import porcelain
 from dulwich.bundle import create_bundle_from_repo, write_bundle
-from dulwich.objects import Commit, Tree
 
 from .commits import StoreError
 from .secrets import redact
 from .store import HEAD, MAIN, Store
 
-__all__ = ["check_objects", "push", "repack", "repo_size", "write_bundle_file"]
+__all__ = ["push", "repo_size", "write_bundle_file"]
 
 
 def write_bundle_file(store: Store, path: Path) -> None:
@@ -63,47 +60,3 @@ def push(store: Store, remote: str) -> str:
 def repo_size(store: Store) -> int:
     """Return the bytes the object database takes on disk."""
     return sum(p.stat().st_size for p in (store.path / "objects").rglob("*") if p.is_file())
-
-
-def repack(store: Store) -> None:
-    """Repack every object with deltas using the git binary, holding the write lock."""
-    git = shutil.which("git")
-    if git is None:
-        raise StoreError("gc needs the git binary, which is not installed: install git")
-    with store.locked():
-        for args in (
-            ["repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=250"],
-            ["prune-packed", "-q"],
-        ):
-            done = subprocess.run(
-                [git, "--git-dir", str(store.path), *args], capture_output=True, text=True
-            )
-            if done.returncode:
-                raise StoreError(f"git {args[0]} failed: {done.stderr.strip()}")
-        store.reopen()
-
-
-def check_objects(store: Store) -> list[str]:
-    """Check every object reachable from main; return problems found."""
-    problems: list[str] = []
-    tip = store.tip()
-    if tip is None:
-        return problems
-    seen: set[bytes] = set()
-    stack = [tip.encode()]
-    while stack:
-        sha = stack.pop()
-        if sha in seen:
-            continue
-        seen.add(sha)
-        try:
-            obj = store.repo[sha]
-            obj.check()
-        except Exception as exc:  # any failure is a finding, not a crash
-            problems.append(f"object {sha.decode()}: {exc}")
-            continue
-        if isinstance(obj, Commit):
-            stack.extend([obj.tree, *obj.parents])
-        elif isinstance(obj, Tree):
-            stack.extend(entry.sha for entry in obj.iteritems())
-    return problems

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dulwich.object_store import DiskObjectStore, PackBasedObjectStore
-from dulwich.objects import Tree, object_header
+from dulwich.objects import Blob, Tree, object_header
 from dulwich.pack import (
     OFS_DELTA,
     UnpackedObject,
@@ -23,71 +23,14 @@ from dulwich.pack import (
     write_pack_index,
 )
 
-__all__ = ["DIR_MODE", "FILE_MODE", "Raw", "TreeBuilder", "write_loose", "write_pack"]
+from .commits import StoreError
+from .deltas import delta as make_delta
+
+__all__ = ["DIR_MODE", "FILE_MODE", "Raw", "TreeBuilder", "blob_sha", "write_loose", "write_pack"]
 
 FILE_MODE = 0o100644
 DIR_MODE = 0o040000
-_MAX_DELTA_DEPTH = 10  # deltas a read may have to apply (git allows 50)
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _shared(a: bytes, b: bytes, limit: int, from_end: bool) -> int:
-    """Return how many bytes (at most `limit`) a and b share at the start, or at the end."""
-    low, high = 0, limit
-    while low < high:
-        mid = (low + high + 1) // 2
-        same = a[len(a) - mid :] == b[len(b) - mid :] if from_end else a[:mid] == b[:mid]
-        low, high = (mid, high) if same else (low, mid - 1)
-    return low
-
-
-def _copy_ops(out: bytearray, offset: int, size: int) -> None:
-    while size:
-        step = min(size, 0x10000)  # a size of 0x10000 is written as none at all
-        args = bytearray()
-        command = 0x80
-        for k, value in enumerate([offset, offset >> 8, offset >> 16, offset >> 24]):
-            if value & 0xFF:
-                command |= 1 << k
-                args.append(value & 0xFF)
-        for k, value in enumerate([step, step >> 8, step >> 16]):
-            if value & 0xFF:
-                command |= 0x10 << k
-                args.append(value & 0xFF)
-        out.append(command)
-        out += args
-        offset, size = offset + step, size - step
-
-
-def _delta(base: bytes, target: bytes) -> bytes | None:
-    """Return a git delta making `target` from `base`: their shared start and end copied,
-    the rest inserted; None if that would not save half of the target.
-
-    The edits between two revisions of an article, or two versions of a directory, sit
-    together, so this finds what a general delta would, without its cost (dulwich's own
-    create_delta took 8 ms for two 2 KB revisions, and gave a delta larger than either).
-    """
-    limit = min(len(base), len(target))
-    head = _shared(base, target, limit, from_end=False)
-    tail = _shared(base, target, limit - head, from_end=True)
-    middle = target[head : len(target) - tail]
-    if len(middle) > len(target) // 2:
-        return None
-    out = bytearray(_varint(len(base)) + _varint(len(target)))
-    _copy_ops(out, 0, head)
-    for at in range(0, len(middle), 127):
-        out.append(len(middle[at : at + 127]))
-        out += middle[at : at + 127]
-    _copy_ops(out, len(base) - tail, tail)
-    return bytes(out)
+_MAX_DELTA_DEPTH = 50  # deltas a read may have to apply: git's own default depth
 
 
 def _pack_entry(raw: Raw, level: int, store: PackBasedObjectStore) -> UnpackedObject:
@@ -113,7 +56,9 @@ def _pack_entries(
     before: dict[bytes, tuple[Raw, int]] = {}  # what it is a version of -> version, depth
     for raw in objects:
         base, depth = before.get(raw.version_of, (None, _MAX_DELTA_DEPTH))
-        delta = _delta(base.data, raw.data) if base and depth < _MAX_DELTA_DEPTH else None
+        lines = raw.type_num != Tree.type_num
+        deep = depth >= _MAX_DELTA_DEPTH
+        delta = None if base is None or deep else make_delta(base.data, raw.data, lines)
         if raw.version_of:
             before[raw.version_of] = (raw, depth + 1 if delta else 0)
         if base is None or delta is None:
@@ -146,6 +91,11 @@ class Raw:
         return cls(type_num, data, sha, version_of)
 
 
+def blob_sha(data: bytes) -> str:
+    """Return the hex sha git gives a file of these bytes."""
+    return Raw.of(Blob.type_num, data).sha.decode()
+
+
 class TreeBuilder:
     """A tree rewritten commit after commit, its entries kept serialised in git's order.
 
@@ -156,16 +106,21 @@ class TreeBuilder:
     def __init__(self, tree: Tree | None = None) -> None:
         self._keys: list[bytes] = []  # git sorts a directory as if its name ended in "/"
         self._entries: list[bytes] = []
-        self._shas: dict[bytes, bytes] = {}
+        self._modes: dict[bytes, tuple[int, bytes]] = {}  # name -> mode, hex sha
         for entry in tree.iteritems() if tree is not None else ():
             self.set(entry.path, entry.mode, entry.sha)
 
     def get(self, name: bytes) -> bytes | None:
         """Return the hex sha of an entry, or None."""
-        return self._shas.get(name)
+        found = self._modes.get(name)
+        return found[1] if found else None
 
     def set(self, name: bytes, mode: int, sha: bytes) -> None:
-        """Add or replace an entry (hex sha)."""
+        """Add or replace an entry (hex sha); a file cannot replace a directory, nor the reverse."""
+        before = self._modes.get(name)
+        if before is not None and (before[0] == DIR_MODE) != (mode == DIR_MODE):
+            kind = "directory" if before[0] == DIR_MODE else "file"
+            raise StoreError(f"{name.decode()} is a {kind} in the archive already")
         key = name + b"/" if mode == DIR_MODE else name
         entry = b"%o %s\0%s" % (mode, name, binascii.unhexlify(sha))
         at = bisect.bisect_left(self._keys, key)
@@ -174,7 +129,7 @@ class TreeBuilder:
         else:
             self._keys.insert(at, key)
             self._entries.insert(at, entry)
-        self._shas[name] = sha
+        self._modes[name] = (mode, sha)
 
     def raw(self, path: bytes) -> Raw:
         """Return the tree as it stands, serialised (`path` names the directory)."""

@@ -218,11 +218,12 @@ def trailer_lines(pairs: list[tuple[str, str]]) -> str:
     return "\n".join(f"{key}: {value}" for key, value in values if value)
 
 
-def _message(article: Article, number: int, change: Change, record: Record) -> str:
+def _message(article: Article, number: int, change: Change, record: Record, path: str) -> str:
     stats = change.stats
     trailers = [
         ("Article", article.id),
         ("Source", article.source),
+        ("Path", path),
         ("Revision", str(number)),
         ("Words", f"+{stats.words_added} -{stats.words_removed}"),
         ("Kind", change.kind),
@@ -234,14 +235,25 @@ def _message(article: Article, number: int, change: Change, record: Record) -> s
     return f"{article.id}: revision {number}\n\n{stats.summary()}\n\n{trailer_lines(trailers)}\n"
 
 
-def new_commit(record: Record, number: int, change: Change) -> NewCommit:
-    """Return the commit that archives `record` as revision `number`."""
+def new_commit(
+    record: Record,
+    number: int,
+    change: Change,
+    path: str,
+    archived: datetime | None = None,
+    capture: bytes | None = None,
+) -> NewCommit:
+    """Return the commit that archives `record` as revision `number` at `path` (see paths.py).
+
+    `archived` is the committer date (default now); `capture` the raw page, if any.
+    """
     article = record.article
     return NewCommit(
-        path=f"{article.source}/{article.id}.md",
+        path=path,
         content=format_article(article),
         author=Identity.parse(record.author or article.source),
         author_time=_article_time(article, record.observed),
-        commit_time=now(),
-        message=_message(article, number, change, record),
+        commit_time=archived or now(),
+        message=_message(article, number, change, record, path),
+        capture=capture,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,11 @@ __all__ = [
     "Event",
     "Revision",
     "event_of",
+    "event_rows",
+    "number_at",
+    "numbering_problems",
     "revision_of",
+    "revision_rows",
 ]
 
 EVENT_COLUMNS = (
@@ -123,7 +128,39 @@ def revision_of(row: sqlite3.Row) -> Revision:
     return Revision(**{k: values[k] for k in Revision.__dataclass_fields__})
 
 
-def event_of(row: sqlite3.Row) -> Event:
+def event_of(row: sqlite3.Row | dict[str, Any]) -> Event:
     values = dict(row)
     values["commit"] = values.pop("commit_sha")
     return Event(**values)
+
+
+def revision_rows(db: sqlite3.Connection) -> Iterator[tuple[int, Revision]]:
+    """Yield (seq, revision) for every revision in archive order."""
+    for row in db.execute(f"SELECT seq, {REVISION_COLUMNS} FROM revisions ORDER BY seq"):
+        yield int(row["seq"]), revision_of(row)
+
+
+def event_rows(db: sqlite3.Connection) -> Iterator[tuple[int, Event]]:
+    """Yield (seq, event) for every event in archive order."""
+    for row in db.execute(f"SELECT seq, {EVENT_COLUMNS} FROM events ORDER BY seq"):
+        values = dict(row)
+        yield int(values.pop("seq")), event_of(values)
+
+
+def number_at(db: sqlite3.Connection, article_id: str, seq: int) -> int:
+    """Return the article's latest revision number among revisions up to `seq` (0: none)."""
+    row = db.execute(
+        "SELECT max(number) FROM revisions WHERE article = ? AND seq <= ?", (article_id, seq)
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def numbering_problems(db: sqlite3.Connection) -> list[str]:
+    """Return articles whose revisions are not numbered 1, 2, 3... in archive order."""
+    rows = db.execute(
+        "SELECT r.article, r.number FROM revisions r LEFT JOIN revisions p "
+        "ON p.article = r.article AND p.number = r.number - 1 "
+        "WHERE r.number < 1 OR (r.number > 1 AND (p.seq IS NULL OR p.seq > r.seq)) "
+        "ORDER BY r.seq LIMIT 100"
+    ).fetchall()
+    return [f"{r[0]}: revision {r[1]} does not follow revision {r[1] - 1}" for r in rows]

@@ -1,4 +1,4 @@
-"""Store: the bare repository, its write lock, transactions that append commits, and reads."""
+"""Store: the bare repository, its layout, its write lock, its transactions, and reads."""
 
 from __future__ import annotations
 
@@ -8,30 +8,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
-from dulwich.errors import NotCommitError, NotTreeError
-from dulwich.object_store import tree_lookup_path
+from dulwich.errors import NotCommitError
 from dulwich.objects import Blob, Commit, ObjectID, Tree
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from .commits import (
-    COMMITTER,
-    CommitRecord,
-    Identity,
-    NewCommit,
-    StoreError,
-    check_path,
-    from_git_time,
-    git_time_raw,
-    message_bytes,
-    parse_trailers,
-    record_of,
-)
+from .commits import CommitRecord, StoreError, check_path, from_git_time, parse_trailers
 from .errors import DiskFull
-from .packs import DIR_MODE, FILE_MODE, Raw, TreeBuilder, write_loose, write_pack
+from .packs import Raw, write_loose, write_pack
+from .paths import DATED, FLAT, LAYOUTS, capture_path, trailer_path
+from .transaction import Transaction
+from .trees import Audit, Trees
 
 __all__ = ["HEAD", "MAIN", "ConcurrentUpdate", "Store", "Transaction"]
 
@@ -39,6 +28,9 @@ MAIN = Ref(b"refs/heads/main")
 HEAD = Ref(b"HEAD")
 _LOCK_NAME = "versionvault.lock"
 _KINDS = {Commit.type_num: "commit", Tree.type_num: "tree", Blob.type_num: "blob"}
+_LAYOUT = ((b"versionvault",), b"layout")
+_CACHE_PER_PACK = 8 * 1024 * 1024  # dulwich caches up to 96 MiB of objects in every pack
+_COMMITS_KEPT = 8
 
 
 _STALE_REF_LOCK_SECONDS = 1.0
@@ -47,6 +39,7 @@ _STALE_REF_LOCK_SECONDS = 1.0
 def _open_repo(path: Path) -> Repo:
     repo = Repo(str(path))
     repo.object_store.fsync_object_files = True  # objects are durable before the ref moves
+    repo.object_store.delta_base_cache_limit = _CACHE_PER_PACK  # before any pack is opened
     return repo
 
 
@@ -54,124 +47,36 @@ def _oid(sha: str) -> ObjectID:
     return ObjectID(sha.encode())
 
 
-class Transaction:
-    """Appends commits to main while the write lock is held."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._tip = store.tip()
-        self._objects: list[Raw] = []
-        self._trees: dict[bytes, TreeBuilder] = {}
-        self._root: TreeBuilder | None = None
-        self._root_sha: bytes | None = None
-        self._new_tip = self._tip
-
-    @property
-    def tip(self) -> str | None:
-        """Return the tip this transaction builds on (including its own pending commits)."""
-        return self._new_tip
-
-    def _tip_tree(self) -> Tree | None:
-        if self._tip is None:
-            return None
-        repo = self._store.repo
-        commit = repo[self._tip.encode()]
-        assert isinstance(commit, Commit)
-        root = repo[commit.tree]
-        assert isinstance(root, Tree)
-        return root
-
-    def _root_tree(self) -> TreeBuilder:
-        if self._root is None:
-            self._root = TreeBuilder(self._tip_tree())
-        return self._root
-
-    def _subtree(self, name: bytes) -> TreeBuilder:
-        if name not in self._trees:
-            sha = self._root_tree().get(name)
-            tree = self._store.repo[ObjectID(sha)] if sha else Tree()
-            if not isinstance(tree, Tree):
-                raise StoreError(f"{name.decode()} is not a directory in the archive")
-            self._trees[name] = TreeBuilder(tree)
-        return self._trees[name]
-
-    def add(self, new: NewCommit) -> CommitRecord:
-        """Queue one commit on top of the current tip; return its record."""
-        folder, name = check_path(new.path).split(b"/")
-        blob = Raw.of(Blob.type_num, new.content.encode(), folder + b"/" + name)
-        subtree = self._subtree(folder)
-        subtree.set(name, FILE_MODE, blob.sha)
-        sub = subtree.raw(folder)
-        root = self._root_tree()
-        root.set(folder, DIR_MODE, sub.sha)
-        top = root.raw(b"")
-        self._objects.extend([blob, sub, top])
-        self._root_sha = top.sha
-        parent = self._new_tip
-        sha = self._append(top.sha, new.author, new.author_time, new.commit_time, new.message)
-        record = record_of(new, sha, parent, blob.sha.decode())
-        if record.path != new.path:
-            raise StoreError(f"the trailers of {sha} name {record.path}, not {new.path}")
-        return record
-
-    def add_event(
-        self, author: Identity, author_time: datetime, commit_time: datetime, message: str
-    ) -> str:
-        """Queue a commit that keeps the tree as it is (an event); return its sha."""
-        if self._new_tip is None:
-            raise StoreError("an event needs an article to happen to: the archive is empty")
-        if self._root_sha is None:
-            tree = self._tip_tree()
-            assert tree is not None
-            self._root_sha = tree.id
-        return self._append(self._root_sha, author, author_time, commit_time, message)
-
-    def _append(
-        self,
-        tree: bytes,
-        author: Identity,
-        author_time: datetime,
-        commit_time: datetime,
-        message: str,
-    ) -> str:
-        # Identity, git_time and message_bytes vet every part: the bytes are a commit git accepts.
-        parents = b"parent %s\n" % self._new_tip.encode() if self._new_tip else b""
-        data = b"tree %s\n%sauthor %s %d %s\ncommitter %s %d %s\n\n%s" % (
-            tree,
-            parents,
-            author.raw(),
-            *git_time_raw(author_time),
-            COMMITTER.encode(),
-            *git_time_raw(commit_time),
-            message_bytes(message),
-        )
-        commit = Raw.of(Commit.type_num, data)
-        self._objects.append(commit)
-        self._new_tip = commit.sha.decode()
-        return self._new_tip
-
-    def flush(self) -> None:
-        """Write queued objects durably, then move main (compare-and-swap on the tip read)."""
-        if not self._objects:
-            return
-        self._store.write_objects(self._objects)
-        self._store.move_main(self._tip, self._new_tip)
-        self._objects.clear()
-        self._tip = self._new_tip
+class ConcurrentUpdate(StoreError):
+    """Main moved under a writer that did not hold the lock."""
 
 
 class Store:
-    """A bare repository with one history on `refs/heads/main`."""
+    """A bare repository with one history on `refs/heads/main`.
+
+    `layout` (the repository's `versionvault.layout`) says where a new article's file goes:
+    `dated` for archives made since the fan-out, `flat` for older ones (see paths.py).
+    """
 
     def __init__(self, path: Path) -> None:
         if not (path / "HEAD").is_file() or not (path / "objects").is_dir():
             raise StoreError(f"no archive repository at {path}; run `versionvault init`")
         self.path = path
         self.repo = _open_repo(path)
+        self.trees = Trees(self.repo.object_store)
         self._thread_lock = threading.Lock()
+        self._thread_lock_reads = threading.Lock()
+        self._commits: dict[bytes, Commit] = {}
+        try:
+            layout = self.repo.get_config().get(*_LAYOUT).decode()
+        except KeyError:
+            layout = FLAT  # archives made before the fan-out do not say
+        if layout not in LAYOUTS:
+            raise StoreError(f"unknown versionvault.layout {layout!r} in {path / 'config'}")
+        self.layout = layout
 
     @classmethod
-    def create(cls, path: Path) -> Store:
+    def create(cls, path: Path, layout: str = DATED) -> Store:
         """Create the bare repository if it does not exist (idempotent)."""
         if not (path / "HEAD").is_file():
             path.mkdir(parents=True, exist_ok=True)
@@ -179,6 +84,8 @@ class Store:
             config = repo.get_config()
             config.set((b"core",), b"logAllRefUpdates", False)
             config.set((b"gc",), b"auto", b"0")
+            config.set((b"core",), b"multiPackIndex", False)  # none is written: do not look
+            config.set(*_LAYOUT, layout.encode())
             config.write_to_path()
             repo.close()
         return cls(path)
@@ -277,22 +184,44 @@ class Store:
                 raise
             return
 
-    def walk(self, since: str | None, tip: str | None = None) -> Iterator[CommitRecord]:
-        """Yield commits on main after `since` (exclusive) up to `tip` (main's), oldest first."""
-        shas: list[bytes] = []
+    def walk(
+        self, since: str | None, tip: str | None = None, blobs: bool = True
+    ) -> Iterator[CommitRecord]:
+        """Yield commits on main after `since` (exclusive) up to `tip` (main's), oldest first.
+
+        The way back is kept as 20 bytes a commit, so a walk of millions stays small. Without
+        `blobs`, records are not looked up in their trees (`blob` is "", see `record`).
+        """
+        chain = bytearray()
         sha = tip or self.tip()
         current = sha.encode() if sha else None
         stop = since.encode() if since else None
         while current is not None and current != stop:
-            shas.append(current)
-            commit = self.repo[current]
-            if not isinstance(commit, Commit):
-                raise StoreError(f"{current.decode()} is not a commit")
-            current = commit.parents[0] if commit.parents else None
+            chain += bytes.fromhex(current.decode())
+            parents = self._commit(current).parents
+            current = parents[0] if parents else None
         if stop is not None and current != stop:
             raise StoreError(f"{since} is not on main")
-        for raw in reversed(shas):
-            yield self.record(raw.decode())
+        for end in range(len(chain), 0, -20):
+            yield self.record(chain[end - 20 : end].hex(), blobs)
+
+    def _commit(self, sha: bytes) -> Commit:
+        """Return a commit object; the last few are kept (a walk reads each more than once)."""
+        with self._thread_lock_reads:
+            found = self._commits.get(sha)
+        if found is not None:
+            return found
+        try:
+            commit = self.repo[sha]
+        except KeyError:
+            raise StoreError(f"commit {sha.decode()} is missing") from None
+        if not isinstance(commit, Commit):
+            raise NotCommitError(sha)
+        with self._thread_lock_reads:
+            self._commits[sha] = commit
+            while len(self._commits) > _COMMITS_KEPT:
+                self._commits.pop(next(iter(self._commits)))
+        return commit
 
     def on_main(self, sha: str) -> bool:
         """Return True if `sha` is a commit on main's first-parent line."""
@@ -309,23 +238,30 @@ class Store:
             current = commit.parents[0] if commit.parents else None
         return False
 
-    def record(self, sha: str) -> CommitRecord:
-        """Return one commit's record (the file it changed is named by its trailers)."""
-        try:
-            commit = self.repo[sha.encode()]
-        except KeyError:
-            raise StoreError(f"commit {sha} is missing") from None
-        if not isinstance(commit, Commit):
-            raise NotCommitError(sha.encode())
+    def read_tree(self, sha: bytes, path: bytes = b"") -> Tree:
+        """Return a tree object (StoreError if `sha` is something else)."""
+        tree = self.repo[ObjectID(sha)]
+        if not isinstance(tree, Tree):
+            raise StoreError(f"{path.decode() or 'the root'} is not a directory in the archive")
+        return tree
+
+    def record(self, sha: str, blob: bool = True) -> CommitRecord:
+        """Return one commit's record: the file it changed is the path its trailers name.
+
+        Its `blob` is that file's sha in the commit's tree ("" for an event, or if not `blob`).
+        """
+        commit = self._commit(sha.encode())
         message = commit.message.decode(errors="replace")
         trailers = parse_trailers(message)
-        path = f"{trailers.get('Source', '')}/{trailers.get('Article', '')}.md"
-        try:
-            _, blob = tree_lookup_path(self.repo.__getitem__, commit.tree, check_path(path))
-        except (KeyError, NotTreeError, StoreError):
-            if "Event" not in trailers:
-                raise StoreError(f"commit {sha} names {path!r}, which is not in its tree") from None
-            blob = ObjectID(b"")
+        path = trailer_path(trailers)
+        found: bytes | None = b""
+        if "Event" not in trailers and blob:
+            try:
+                found = self.trees.lookup(commit.tree, check_path(path))
+            except StoreError:
+                found = None
+        if found is None:
+            raise StoreError(f"commit {sha} names {path!r}, which is not in its tree")
         try:
             author_time = from_git_time(commit.author_time, commit.author_timezone)
             commit_time = from_git_time(commit.commit_time, commit.commit_timezone)
@@ -334,7 +270,7 @@ class Store:
         return CommitRecord(
             sha=sha,
             parent=commit.parents[0].decode() if commit.parents else None,
-            blob=blob.decode(),
+            blob=found.decode(),
             path=path,
             author=commit.author.decode(errors="replace"),
             author_time=author_time,
@@ -343,44 +279,45 @@ class Store:
             trailers=trailers,
         )
 
-    def changed_paths(self, sha: str) -> list[str]:
-        """Return the paths a commit changed against its first parent."""
-        commit = self.repo[sha.encode()]
-        assert isinstance(commit, Commit)
-        old_tree = None
-        if commit.parents:
-            parent = self.repo[commit.parents[0]]
-            assert isinstance(parent, Commit)
-            old_tree = parent.tree
-        changes = self.repo.object_store.tree_changes(old_tree, commit.tree)
-        paths: set[str] = set()
-        for (old_path, new_path), _, _ in changes:
-            for p in (old_path, new_path):
-                if p is not None:
-                    paths.add(p.decode())
-        return sorted(paths)
+    def capture(self, sha: str) -> bytes | None:
+        """Return the raw page kept for the article of commit `sha` as of that commit, if any."""
+        commit = self._commit(sha.encode())
+        page = capture_path(trailer_path(parse_trailers(commit.message.decode())))
+        try:
+            found = self.trees.lookup(commit.tree, check_path(page))
+        except StoreError:
+            return None
+        return self.repo[found].as_raw_string() if found else None
+
+    def audit(self, record: CommitRecord) -> Audit:
+        """Check a commit and what it changed along its paths (the article's and its page's)."""
+        commit = self._commit(record.sha.encode())
+        parent = self._commit(commit.parents[0]).tree if commit.parents else None
+        files = [record.path.encode(), capture_path(record.path).encode()]
+        audit = self.trees.audit(commit.tree, parent, files)
+        if commit.sha().hexdigest() != record.sha:  # (fsck.py checks its format)
+            audit.problems.append(f"object {record.sha}: its content does not hash to its name")
+        return audit
 
     def raw_objects(self) -> Iterator[tuple[str, str, bytes]]:
-        """Yield every object stored, reachable or not: (sha, kind, bytes as git hashed them)."""
+        """Yield every object stored, reachable or not: (sha, kind, bytes as git hashed them).
+
+        Pack by pack, then the loose ones: an object stored twice is yielded twice, so that
+        memory does not grow with the number of objects.
+        """
         store = self.repo.object_store
-        seen: set[bytes] = set()
-        for pack in store.packs:  # pack by pack: a lookup across every pack costs far more
+        for pack in store.packs:  # a lookup across every pack would cost far more
             for sha in pack:
-                if sha not in seen:
-                    seen.add(sha)
-                    type_num, data = pack.get_raw(sha)
-                    yield sha.decode(), _KINDS.get(type_num, "tag"), data
-        for sha in store:  # the loose ones (the packed were seen)
-            if sha not in seen:
-                seen.add(sha)
-                type_num, data = store.get_raw(sha)
+                type_num, data = pack.get_raw(sha)
                 yield sha.decode(), _KINDS.get(type_num, "tag"), data
+        for loose in sorted((self.path / "objects").glob("[0-9a-f][0-9a-f]/*")):
+            name = loose.parent.name + loose.name
+            if len(name) == 40 and not loose.name.startswith("tmp"):
+                type_num, data = store.get_raw(ObjectID(name.encode()))
+                yield name, _KINDS.get(type_num, "tag"), data
 
     def reopen(self) -> None:
         """Reopen the repository (after git rewrote its packs)."""
         self.repo.close()
         self.repo = _open_repo(self.path)
-
-
-class ConcurrentUpdate(StoreError):
-    """Main moved under a writer that did not hold the lock."""
+        self.trees = Trees(self.repo.object_store)

@@ -23,6 +23,7 @@ from .files import read_article_file
 from .importer import IMPORT_BATCH, import_records
 from .index import Index
 from .maintenance import push
+from .paths import DATED, article_path
 from .replica import ReadOnlyReplica, primary_of
 from .revise import Record, checked_event, checked_record, measure, new_commit, now
 from .rows import ArticleRow, Event, Revision
@@ -96,10 +97,10 @@ class Vault:
             self.index_behind = False
 
     @classmethod
-    def init(cls, home: Path) -> Vault:
-        """Create an archive at `home` if there is none (idempotent); open it."""
+    def init(cls, home: Path, layout: str = DATED) -> Vault:
+        """Create an archive laid out as `layout` (paths.py) at `home` if none is; open it."""
         home.mkdir(parents=True, exist_ok=True)
-        Store.create(home / "articles.git").close()
+        Store.create(home / "articles.git", layout).close()
         sources = home / "sources.toml"
         if not sources.exists():
             sources.write_text(sample_sources_text(), "utf-8")
@@ -237,7 +238,9 @@ class Vault:
             if same_content(old, article) and not self._removed_after(latest):
                 return SaveResult("unchanged", article.id, latest.number, latest.commit)
         number = latest.number + 1 if latest else 1
-        record = txn.add(new_commit(pending, number, measure(old, article)))
+        new = article_path(self.store.layout, article.source, article.id, pending.observed)
+        path = self.index.path_of(article.id) or new  # where a new article's file goes
+        record = txn.add(new_commit(pending, number, measure(old, article), path))
         return SaveResult("saved", article.id, number, record.sha)
 
     def import_records(
@@ -246,11 +249,15 @@ class Vault:
         progress: Callable[[int], None] | None = None,
         batch: int = IMPORT_BATCH,
         parallel: bool = True,
+        archived: datetime | None = None,
     ) -> tuple[int, int]:
-        """Import JSONL revisions in order, one pack per batch; return (saved, unchanged)."""
+        """Import JSONL revisions in order, one pack per batch; return (saved, unchanged).
+        `archived` is every commit's committer date (default: when the import starts)."""
         self.check_writable()
         try:
-            return import_records(self.store, self.index, lines, progress, batch, parallel)
+            return import_records(
+                self.store, self.index, lines, progress, batch, parallel, archived
+            )
         finally:
             self._catch_up()
 
@@ -363,14 +370,14 @@ class Vault:
 
     # -- maintenance ---------------------------------------------------------------------
 
-    def reindex(self) -> int:
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the index from git alone; return the number of revisions."""
         with self.store.locked():
-            return self.index.rebuild(self.store)
+            return self.index.rebuild(self.store, progress)
 
-    def verify(self) -> list[str]:
+    def verify(self, progress: Callable[[int], None] | None = None) -> list[str]:
         """Check every object, and that git and the index agree; return the problems."""
-        return verify(self.store, self.index)
+        return verify(self.store, self.index, progress)
 
     def push_mirrors(self) -> list[str]:
         """Push main to every mirror in the settings; return one line per failed push."""

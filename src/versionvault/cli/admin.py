@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,6 +15,7 @@ from ..archive import (
     add_mirror,
     load_editors,
     load_sources,
+    pack_count,
     push,
     redact,
     repack,
@@ -29,8 +32,15 @@ from .group import archive_home, fail, main, open_vault, user_errors
 def reindex(ctx: click.Context) -> None:
     """Rebuild the index from git alone."""
     vault = open_vault(ctx)
-    count = vault.reindex()
+    with _bar(vault.index.counts()[1], "reindexing") as bar:
+        count = vault.reindex(bar.update)
     click.echo(f"indexed {count} revisions")
+
+
+def _bar(length: int, label: str) -> Any:
+    """A progress bar with an ETA on a terminal's stderr (none elsewhere)."""
+    hidden = not sys.stderr.isatty()
+    return click.progressbar(length=length, label=label, file=sys.stderr, hidden=hidden)
 
 
 @main.command()
@@ -39,7 +49,8 @@ def reindex(ctx: click.Context) -> None:
 def verify(ctx: click.Context) -> None:
     """Check every git object, and that git and the index agree."""
     vault = open_vault(ctx)
-    problems = vault.verify()
+    with _bar(vault.index.counts()[1], "verifying") as bar:
+        problems = vault.verify(bar.update)
     for problem in problems:
         click.echo(problem, err=True)
     articles, revisions = vault.index.counts()
@@ -153,12 +164,13 @@ def mirror_list(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Repack everything with a wide delta search.")
 @click.pass_context
 @user_errors
-def gc(ctx: click.Context) -> None:
-    """Repack the repository with deltas (needs the git binary)."""
+def gc(ctx: click.Context, full: bool) -> None:
+    """Repack what is new: loose objects and small packs (needs the git binary)."""
     vault = open_vault(ctx)
-    before = repo_size(vault.store)
-    repack(vault.store)
-    after = repo_size(vault.store)
-    click.echo(f"repacked: {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB")
+    before, packs = repo_size(vault.store), pack_count(vault.store)
+    repack(vault.store, full=full)
+    after, now = repo_size(vault.store), pack_count(vault.store)
+    click.echo(f"repacked: {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB, {packs} -> {now} packs")

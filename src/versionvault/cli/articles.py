@@ -131,19 +131,35 @@ def _lines(path: Path) -> Iterator[bytes]:
 
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--archived",
+    default="",
+    help="Committer date of every commit (ISO 8601; default: now). Give an interrupted "
+    "import's time to its re-run to end at the tip an uninterrupted run would.",
+)
 @click.pass_context
 @user_errors
-def import_(ctx: click.Context, file: Path) -> None:
-    """Bulk-import revisions from a JSONL file, one revision a line."""
+def import_(ctx: click.Context, file: Path, archived: str) -> None:
+    """Bulk-import revisions from a JSONL file, one revision a line.
+
+    Lines already archived (the same text observed at the same time) are skipped, so a
+    re-run of an interrupted import carries on where it stopped.
+    """
     if not file.is_file():
         raise VaultError(f"{file}: no such file")
+    moment = parse_time(archived, "--archived") if archived else None
     vault = open_vault(ctx)
     with file.open("rb") as handle:
         total = sum(1 for _ in handle)
     with click.progressbar(
-        length=total, label="importing", file=sys.stderr, hidden=not sys.stderr.isatty()
+        length=total,
+        label="importing",
+        file=sys.stderr,
+        hidden=not sys.stderr.isatty(),
+        show_pos=True,
+        show_eta=True,
     ) as bar:
-        saved, unchanged = vault.import_records(_lines(file), progress=bar.update)
+        saved, unchanged = vault.import_records(_lines(file), bar.update, archived=moment)
     click.echo(f"imported {saved} revisions ({unchanged} unchanged)")
     if saved:
         push_mirrors(vault)

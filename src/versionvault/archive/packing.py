@@ -1,0 +1,149 @@
+"""Packing: packs rolled up with git as they pile up, `gc`, and how many packs there are."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from .commits import StoreError
+from .errors import DiskFull
+from .store import Store
+
+__all__ = ["SEALED", "consolidate", "pack_count", "repack"]
+
+SEALED = 300_000  # objects (some 40,000 revisions): no pack this big is rolled up again
+_FACTOR = 2
+_ROLL_AT = 4  # an import rolls packs up once this many would go into one (each roll is a git)
+_ROLL = ("pack-objects", "--stdin-packs", "--delta-base-offset", "--depth=50", "-q")
+_FULL = ("repack", "-a", "-d", "-f", "-n", "-q", "--depth=50", "--window=250")
+# git's memory in a repack: mapped pack windows, the deltas it found, its delta window
+_BOUNDED = (
+    *("-c", "core.packedGitWindowSize=32m", "-c", "core.packedGitLimit=256m"),
+    *("-c", "pack.deltaCacheSize=64m", "-c", "pack.windowMemory=64m"),
+)
+
+# Why roll packs up: a bulk import writes a pack a batch, and each read of an object looks
+# through every pack's index; and in a pack, a version can only be stored as a delta against
+# another version in the same pack. Rolling the small packs together where they no longer
+# form a geometric progression (each pack at least twice the next, git's own rule for
+# `repack --geometric`) keeps their count to the logarithm of what they hold, and git's delta
+# search over the rolled objects (reusing the deltas they have) finds a version's base, the
+# article's previous version, in whichever pack it went to. A roll costs what it rolls, in
+# time and in git's memory (about 1 KB an object), so packs of SEALED objects or more are left
+# alone: with seven objects a revision, a million revisions make some 25 sealed packs.
+
+
+def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
+    """Roll the small packs up where they break the progression, once `at` would be rolled.
+
+    `finish` rolls the small packs into one, smallest first up to SEALED objects in all, and
+    the loose objects with them (an import ends so, and so does `gc`). Does nothing without
+    the git binary; returns whether it rolled.
+    """
+    git = shutil.which("git")
+    packs = _packs(store)
+    small = [p for p in packs if p[1] < SEALED]
+    count = _rolled_up([w for _, w in small])
+    if finish:
+        count = max(n for n in range(len(small) + 1) if sum(w for _, w in small[:n]) < SEALED)
+    roll = {name for name, _ in small[:count]}
+    loose = finish and _has_loose(store)
+    if git is None or not (loose or len(roll) >= (2 if finish else max(at, 2))):
+        return False
+    names = [f"{'' if name in roll else '^'}{name}.pack" for name, _ in packs]
+    pack_dir = store.path / "objects" / "pack"
+    command = [git, *_BOUNDED, "--git-dir", str(store.path), *_ROLL]
+    with store.locked():
+        done = subprocess.run(
+            [*command, *(["--unpacked"] if loose else []), str(pack_dir / "pack")],
+            input="\n".join(names) + "\n",
+            capture_output=True,
+            text=True,
+        )
+        _failed(done, "pack-objects", pack_dir)
+        made = f"pack-{done.stdout.strip()}"
+        for name in roll - {made}:  # the index first: a pack without one is not read
+            for suffix in (".idx", ".pack", ".rev", ".bitmap"):
+                (pack_dir / (name + suffix)).unlink(missing_ok=True)
+        if loose:
+            _git(git, store, ("prune-packed", "-q"))
+        store.reopen()
+    return True
+
+
+def repack(store: Store, full: bool = False) -> None:
+    """`gc`: roll loose objects and every pack short of SEALED into one, with the git binary.
+
+    Only what is new is rewritten, and git's memory stays bounded. `full` repacks
+    everything with git's widest delta search (`repack -a -f --window=250`), in time and
+    memory in proportion to the whole archive.
+    """
+    if shutil.which("git") is None:
+        raise StoreError("gc needs the git binary, which is not installed: install git")
+    if not full:
+        consolidate(store, finish=True)
+        return
+    with store.locked():
+        _git(str(shutil.which("git")), store, _FULL)
+        store.reopen()
+
+
+def pack_count(store: Store) -> int:
+    """Return how many packs the repository has."""
+    return len(_packs(store))
+
+
+def _git(git: str, store: Store, args: tuple[str, ...]) -> None:
+    command = [git, *_BOUNDED, "--git-dir", str(store.path), *args]
+    _failed(subprocess.run(command, capture_output=True, text=True), args[0], store.path)
+
+
+def _failed(done: subprocess.CompletedProcess[str], what: str, where: object) -> None:
+    """Raise for a git that failed: DiskFull if it ran out of room, else StoreError."""
+    if not done.returncode:
+        return
+    said = done.stderr.strip()
+    if "out of diskspace" in said.lower() or "no space left" in said.lower():
+        raise DiskFull(
+            f"a pack in {where} (git {what})", "nothing was lost: the packs are as before"
+        )
+    raise StoreError(f"git {what} failed: {said}")
+
+
+def _has_loose(store: Store) -> bool:
+    objects = store.path / "objects"
+    return any(
+        folder.is_dir() and any(folder.iterdir()) for folder in objects.glob("[0-9a-f][0-9a-f]")
+    )
+
+
+def _packs(store: Store) -> list[tuple[str, int]]:
+    """Return each pack's name and number of objects (from its index's fan-out), fewest first."""
+    packs = []
+    for index in (store.path / "objects" / "pack").glob("pack-*.idx"):
+        if not index.with_suffix(".pack").exists() or index.with_suffix(".keep").exists():
+            continue
+        with index.open("rb") as f:
+            header = f.read(8 + 256 * 4)
+        if header[:4] == b"\377tOc" and len(header) == 8 + 256 * 4:
+            packs.append((index.stem, int.from_bytes(header[-4:], "big")))
+    return sorted(packs, key=lambda pack: (pack[1], pack[0]))
+
+
+def _rolled_up(weights: list[int]) -> int:
+    """Return how many of the smallest packs `git repack --geometric` would roll into one.
+
+    git's rule: the packs that already form a progression (each at least _FACTOR times the
+    one below) are kept, from the largest down; the rest are rolled up, and so is any kept
+    pack smaller than _FACTOR times what has been rolled up so far.
+    """
+    split = len(weights) - 1
+    while split > 0 and weights[split] >= _FACTOR * weights[split - 1]:
+        split -= 1
+    if split:
+        split += 1
+    total = sum(weights[:split])
+    while split < len(weights) and weights[split] < _FACTOR * total:
+        total += weights[split]
+        split += 1
+    return split
