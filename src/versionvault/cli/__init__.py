@@ -1,7 +1,16 @@
 """Command line: `versionvault`, a click front end over the archive."""
 
-from . import admin, articles, notify, replicas, serving
+from . import admin, articles, evidence, notify, replicas, serving
 from .group import main
 from .serving import build_demo
 
-__all__ = ["admin", "articles", "build_demo", "main", "notify", "replicas", "serving"]
+__all__ = [
+    "admin",
+    "articles",
+    "build_demo",
+    "evidence",
+    "main",
+    "notify",
+    "replicas",
+    "serving",
+]
