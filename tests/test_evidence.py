@@ -191,6 +191,10 @@ def test_the_site_shows_a_capture_only_sandboxed(vault: Vault, page_file: Path) 
             )
             assert alone.headers["content-type"] == "text/plain; charset=windows-1252"
             assert alone.headers["content-security-policy"].startswith("sandbox;")
+        assert alone.headers["etag"] != framed.headers["etag"]
+        asked = {"If-None-Match": alone.headers["etag"], "Sec-Fetch-Dest": "iframe"}
+        again = client.get(framed.url, headers=asked)
+        assert again.status_code == 200  # the text's validator is not the HTML's
         source = client.get("/articles/pier-works/revisions/1/capture?view=text")
         assert source.content == PAGE and source.headers["content-type"].startswith("text/plain")
 

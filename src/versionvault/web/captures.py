@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,22 +36,15 @@ class CapturePage:
     how: str
 
 
-def _raw(page: bytes, label: str, view: str, request: Request, headers: dict[str, str]) -> Response:
-    # A captured page is shown as HTML only inside our wrapper's sandboxed frame: opened on its
-    # own (a document, or a browser that does not say), it is plain text, so that not even a
-    # <meta http-equiv=refresh> can take the reader elsewhere.
+def _raw_kind(view: str, request: Request) -> str:
+    """Return the media type a captured page is served as (without its charset).
+
+    A captured page is HTML only inside our wrapper's sandboxed frame: opened on its own (a
+    document, or a browser that does not say), it is plain text, so that not even a <meta
+    http-equiv=refresh> can take the reader elsewhere.
+    """
     framed = request.headers.get("sec-fetch-dest", "") == "iframe"
-    kind = "text/html" if view == "page" and framed else "text/plain"
-    return Response(
-        page,
-        media_type=f"{kind}; charset={label}",
-        headers={
-            **headers,
-            "Content-Security-Policy": CAPTURE_POLICY,
-            "X-Frame-Options": "SAMEORIGIN",
-            "Vary": "Sec-Fetch-Dest",
-        },
-    )
+    return "text/html" if view == "page" and framed else "text/plain"
 
 
 def page(site: Site, request: Request) -> Response:
@@ -62,6 +55,9 @@ def page(site: Site, request: Request) -> Response:
     if view and view not in _VIEWS:
         raise params.BadRequest(f"'view' must be one of {', '.join(_VIEWS)}, not {view[:40]!r}")
     fresh = site.freshness(request, is_full_sha(spec))
+    kind = _raw_kind(view, request) if view else ""
+    if kind:  # the HTML and the text of one page are two representations: two validators
+        fresh = replace(fresh, etag=f'{fresh.etag[:-1]}-{kind.split("/")[1]}"')
     if (cached := fresh.not_modified(request)) is not None:
         return cached
     vault = site.vault
@@ -73,7 +69,16 @@ def page(site: Site, request: Request) -> Response:
             "come from a fetched or ingested HTML page"
         )
     codec, how = html_encoding(captured)
-    if view:
-        return _raw(captured, web_label(codec), view, request, fresh.headers())
+    if kind:
+        return Response(
+            captured,
+            media_type=f"{kind}; charset={web_label(codec)}",
+            headers={
+                **fresh.headers(),
+                "Content-Security-Policy": CAPTURE_POLICY,
+                "X-Frame-Options": "SAMEORIGIN",
+                "Vary": "Sec-Fetch-Dest",
+            },
+        )
     model = CapturePage(vault.article(article_id), revision, len(captured), web_label(codec), how)
     return site.render(request, "capture.html", model, fresh)
