@@ -43,11 +43,12 @@ from .settings import (
     save_sources,
 )
 from .store import ConcurrentUpdate, Store
-from .vault import Diff, SaveResult, Vault, default_home
+from .vault import EXTRACTION, Diff, SaveResult, Vault, default_home
 
 __all__ = [
     "EVENTS",
     "EVENT_LABELS",
+    "EXTRACTION",
     "IMPORT_BATCH",
     "MATCH_CAP",
     "MAX_INPUT_BYTES",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..text import (
@@ -20,9 +20,17 @@ from .errors import VaultError
 from .revise import MAX_INPUT_BYTES
 from .settings import SourceSettings
 
-__all__ = ["read_article_file"]
+__all__ = ["ArticleFile", "read_article_file"]
 
 _HTML = (".html", ".htm")
+
+
+@dataclass(frozen=True)
+class ArticleFile:
+    """A file read as an article, and for an HTML page its bytes exactly as read."""
+
+    article: Article
+    page: bytes | None
 
 
 def _no_site_names(source: str, article_id: str) -> tuple[str, ...]:
@@ -36,7 +44,7 @@ def read_article_file(
     source: str = "",
     url: str = "",
     site_names: Callable[[str, str], tuple[str, ...]] = _no_site_names,
-) -> Article:
+) -> ArticleFile:
     """Read a .txt, .md or .html file into an Article (VaultError on bad input).
 
     An HTML page is decoded as a browser would (`decode_html`); a .txt or .md file must be
@@ -70,13 +78,13 @@ def read_article_file(
         check_slug(source, "source name")
         if kind == ".md":
             article = parse_article(text, article_id)
-            return replace(article, url=url or article.url)
+            return ArticleFile(replace(article, url=url or article.url), None)
         if kind in _HTML:
             rules = settings.html_rules_for(source, site_names(source, article_id))
-            return parse_html(text, article_id, source, url, rules)
+            return ArticleFile(parse_html(text, article_id, source, url, rules), data)
         if kind in (".txt", ""):
             article = parse_text(text, article_id, source, settings.rules_for(source))
-            return replace(article, url=url) if url else article
+            return ArticleFile(replace(article, url=url) if url else article, None)
     except InvalidArticle as exc:
         raise VaultError(f"{path}: {exc}") from None
     raise VaultError(f"{path}: unsupported file type {kind!r} (use .txt, .md or .html)")

@@ -27,7 +27,9 @@ __all__ = [
     "site_base_url",
 ]
 
-KINDS = ("substantive", "minor", "typography", "whitespace")
+KINDS = ("substantive", "minor", "typography", "whitespace", "extraction")
+# A rule without kinds alerts every change a publisher or editor made, not re-extractions.
+_EXTRACTION = "extraction"
 
 
 def apprise_module() -> ModuleType:
@@ -84,7 +86,8 @@ class Rule:
         """Return whether a saved revision is worth an alert under this rule."""
         if self.source and revision.source != self.source:
             return False
-        if self.kinds and revision.kind not in self.kinds:
+        wanted = revision.kind in self.kinds if self.kinds else revision.kind != _EXTRACTION
+        if not wanted:
             return False
         if self.headline and not revision.headline_changed:
             return False

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..text import CJK_RUN, word_tokens
+from ..text import CJK_RUN, repeated_affixes, word_tokens
 from .index import Index
 from .rows import (
     EVENT_COLUMNS,
@@ -31,9 +31,11 @@ __all__ = [
     "recent_events",
     "search",
     "search_articles",
+    "site_names",
     "source_counts",
 ]
 
+_TITLE_SAMPLE = 200
 MATCH_CAP = 10_000
 """At most this many matching revisions are read for one search, newest first."""
 _QUALIFIED = ", ".join("r." + c.strip() for c in REVISION_COLUMNS.split(","))
@@ -106,6 +108,8 @@ def _filters(
     if kinds:
         clauses.append(f"kind IN ({', '.join('?' * len(kinds))})")
         params.extend(kinds)
+    if (headline_only or min_words) and "extraction" not in kinds:
+        clauses.append("kind != 'extraction'")  # the publisher changed nothing
     if headline_only:
         clauses.append("headline_changed = 1")
     if min_words:
@@ -131,7 +135,8 @@ def recent(
     """Return recent revisions, newest first, as (position, revision) for keyset paging.
 
     `before` keeps positions below it (older pages); `after` the `limit` oldest positions
-    above it (the page newer than the one starting there), still newest first.
+    above it (the page newer than the one starting there), still newest first. The headline
+    and size filters leave re-extractions out unless `kinds` asks for them.
     """
     clauses, params = _filters(source, kinds, headline_only, min_words, editor)
     if before is not None:
@@ -264,3 +269,13 @@ def archive_identity(index: Index) -> str:
     """Return the archive's first commit: it names the archive for as long as it exists."""
     row = index.db.execute("SELECT commit_sha FROM revisions ORDER BY seq LIMIT 1").fetchone()
     return str(row[0]) if row else "empty"
+
+
+def site_names(index: Index, source: str, article_id: str = "") -> tuple[str, ...]:
+    """Return the names that start or end the titles of two or more of a source's articles.
+
+    Those are site names ("Headline | The Paper") that pages of the source do not declare;
+    `article_id`'s own title is left out, so an article keeps its title once stored.
+    """
+    found, _ = articles(index, source=source, limit=_TITLE_SAMPLE)
+    return repeated_affixes(row.title for row in found if row.id != article_id)

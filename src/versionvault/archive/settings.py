@@ -56,6 +56,7 @@ class Source:
     drop: tuple[str, ...] = ()
     description: str = ""
     fictional: bool = False
+    captures: bool = True
 
     def html_rules(self, site_names: tuple[str, ...] = ()) -> HtmlRules:
         """Return the rules its HTML pages are extracted by, with names its titles carry."""
@@ -78,6 +79,11 @@ class SourceSettings:
         """Return the HTML rules of a source (defaults if it has none), with `site_names`."""
         source = self.sources.get(name)
         return source.html_rules(site_names) if source else HtmlRules((), site_names)
+
+    def captures_for(self, name: str) -> bool:
+        """Return whether a source's pages are kept with its revisions (`captures`, default on)."""
+        source = self.sources.get(name)
+        return source.captures if source else True
 
     def guess_source(self, file_stem: str = "", url: str = "") -> str | None:
         """Return the source a URL's domain or a file name's prefix points to."""
@@ -127,6 +133,7 @@ def _watch_options(name: str, data: dict[str, Any]) -> dict[str, Any]:
         "selector": selector,
         "quiet_days": _positive(name, data, "quiet-days", DEFAULT_QUIET_DAYS),
         "drop": _selectors(name, data),
+        "captures": _flag(name, data, "captures", True),
     }
 
 
@@ -138,6 +145,13 @@ def _about(name: str, data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(fictional, bool):
         raise InvalidArticle(f"source {name}: fictional must be true or false")
     return {"description": description.strip(), "fictional": fictional}
+
+
+def _flag(name: str, data: dict[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidArticle(f"source {name}: {key} must be true or false, not {value!r}")
+    return value
 
 
 def _source(name: str, data: dict[str, Any]) -> Source:

@@ -6,25 +6,27 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..diff import WordDiff, compare
-from ..text import Article, InvalidArticle, parse_article, repeated_affixes, same_content
+from ..diff import compare
+from ..text import Article, InvalidArticle, parse_article, same_content
 from . import search
+from .captures import EXTRACTION, captured_page
 from .commits import Identity, StoreError
 from .editors import create_editors_file, protect
 from .errors import ArticleNotFound, DiskFull, RevisionNotFound, StaleRevision, VaultError
 from .events import EVENTS, event_message
 from .export import export_lines
-from .files import read_article_file
+from .files import ArticleFile, read_article_file
 from .importer import IMPORT_BATCH, import_records
 from .index import Index
 from .maintenance import push
 from .paths import DATED, article_path
 from .replica import ReadOnlyReplica, primary_of
+from .results import Diff, SaveResult
 from .revise import Record, checked_event, checked_record, measure, new_commit, now
 from .rows import ArticleRow, Event, Revision
 from .search import Matches
@@ -32,50 +34,11 @@ from .settings import SourceSettings, load_sources, sample_sources_text
 from .store import ConcurrentUpdate, Store, Transaction
 from .verify import verify
 
-__all__ = ["Diff", "SaveResult", "Vault", "default_home"]
+__all__ = ["EXTRACTION", "Diff", "SaveResult", "Vault", "default_home"]
 
 _T = TypeVar("_T")
 _SHA_PREFIX = re.compile(r"[0-9a-f]{4,40}")
 _TITLE_SAMPLE = 200
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    """What a save did: `saved` a new revision or found it `unchanged`."""
-
-    status: str
-    article: str
-    revision: int
-    commit: str
-
-    def line(self) -> str:
-        """Return the CLI's one-line report."""
-        if self.status == "saved":
-            return f"saved {self.article} revision {self.revision} {self.commit}"
-        return f"unchanged {self.article} revision {self.revision}"
-
-
-@dataclass(frozen=True)
-class Diff:
-    """A word diff between two revisions of one article."""
-
-    article: str
-    old: Revision
-    new: Revision
-    words: WordDiff
-    skipped: int
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the diff document of DESIGN.md."""
-        document: dict[str, Any] = {
-            "article": self.article,
-            "from": self.old.as_dict(),
-            "to": self.new.as_dict(),
-            "skipped": self.skipped,
-            "reversed": self.old.number > self.new.number,
-        }
-        document.update(self.words.as_dict())
-        return document
 
 
 class Vault:
@@ -140,18 +103,13 @@ class Vault:
 
     def read_file(
         self, path: Path, article_id: str = "", source: str = "", url: str = ""
-    ) -> Article:
-        """Read a .txt, .md or .html file into an Article (VaultError on bad input)."""
+    ) -> ArticleFile:
+        """Read a .txt, .md or .html file as an Article, and an HTML page's bytes to keep."""
         return read_article_file(path, self.sources, article_id, source, url, self.site_names)
 
     def site_names(self, source: str, article_id: str = "") -> tuple[str, ...]:
-        """Return the names that start or end the titles of two or more of a source's articles.
-
-        Those are site names ("Headline | The Paper") that pages of the source do not declare;
-        `article_id`'s own title is left out, so an article keeps its title once stored.
-        """
-        found, _ = search.articles(self.index, source=source, limit=_TITLE_SAMPLE)
-        return repeated_affixes(row.title for row in found if row.id != article_id)
+        """Return the site names the source's titles carry (see `search.site_names`)."""
+        return search.site_names(self.index, source, article_id)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -163,9 +121,19 @@ class Vault:
         author: str = "",
         editor: str = "",
         expected: str | None = None,
+        kind: str = "",
+        capture: bytes | None = None,
     ) -> SaveResult:
-        """Archive `article` unless it equals the latest; `expected`: the sha begun from, or `*`."""
+        """Archive `article` unless it equals the latest; `expected`: the sha begun from, or `*`.
+
+        `kind` overrides the measured kind of change: `extraction` for a re-extracted page.
+        `capture` is the page the text came from, kept in the same commit unless its source
+        says `captures = false`.
+        """
+        if kind not in ("", EXTRACTION):
+            raise VaultError(f"unknown kind of revision {kind!r}")
         pending = checked_record(article, observed, note, author, editor)
+        page = capture if self.sources.captures_for(article.source) else None
 
         def write(txn: Transaction) -> SaveResult:
             latest = self.index.latest(article.id)
@@ -176,7 +144,7 @@ class Vault:
                     f"the latest revision is {current or 'none'}",
                     current,
                 )
-            return self._append(txn, pending, latest)
+            return self._append(txn, pending, latest, kind, page)
 
         return self._locked_write(write)
 
@@ -225,7 +193,14 @@ class Vault:
 
         return self._locked_write(write)
 
-    def _append(self, txn: Transaction, pending: Record, latest: Revision | None) -> SaveResult:
+    def _append(
+        self,
+        txn: Transaction,
+        pending: Record,
+        latest: Revision | None,
+        kind: str = "",
+        capture: bytes | None = None,
+    ) -> SaveResult:
         article = pending.article
         old: Article | None = None
         if latest is not None:
@@ -240,7 +215,10 @@ class Vault:
         number = latest.number + 1 if latest else 1
         new = article_path(self.store.layout, article.source, article.id, pending.observed)
         path = self.index.path_of(article.id) or new  # where a new article's file goes
-        record = txn.add(new_commit(pending, number, measure(old, article), path))
+        change = measure(old, article)
+        if kind:
+            change = replace(change, kind=kind)
+        record = txn.add(new_commit(pending, number, change, path, capture=capture))
         return SaveResult("saved", article.id, number, record.sha)
 
     def import_records(
@@ -313,6 +291,10 @@ class Vault:
     def stored_file(self, revision: Revision) -> str:
         """Return the exact stored file of a revision."""
         return self.store.read_blob(revision.blob)
+
+    def capture(self, revision: Revision) -> bytes | None:
+        """Return the page a revision's text was read from, kept in its commit; None if none."""
+        return captured_page(self.store, self.index, revision)
 
     def diff(self, article_id: str, old: str | int = "first", new: str | int = "latest") -> Diff:
         """Return the word diff between two revisions (default: Old Version to current)."""

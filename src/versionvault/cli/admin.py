@@ -23,6 +23,7 @@ from ..archive import (
     revoke_editor,
     write_bundle_file,
 )
+from ..archive.warc_export import write_warc
 from .group import archive_home, fail, main, open_vault, user_errors
 
 
@@ -64,13 +65,21 @@ def verify(ctx: click.Context) -> None:
     "--bundle", type=click.Path(dir_okay=False, path_type=Path), help="Write a git bundle."
 )
 @click.option("--jsonl", type=click.Path(dir_okay=False, path_type=Path), help="Write JSONL.")
+@click.option(
+    "--warc",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every captured page as a WARC record (.warc.gz: compressed).",
+)
 @click.pass_context
 @user_errors
-def export(ctx: click.Context, bundle: Path | None, jsonl: Path | None) -> None:
-    """Export the archive as a git bundle and/or JSONL in the import format."""
-    if not bundle and not jsonl:
-        raise click.UsageError("give --bundle FILE and/or --jsonl FILE")
+def export(ctx: click.Context, bundle: Path | None, jsonl: Path | None, warc: Path | None) -> None:
+    """Export the archive as a git bundle, JSONL in the import format, and/or WARC."""
+    if not bundle and not jsonl and not warc:
+        raise click.UsageError("give --bundle FILE, --jsonl FILE and/or --warc FILE")
     vault = open_vault(ctx)
+    if warc:
+        count = write_warc(vault, warc)
+        click.echo(f"wrote {warc}: {count} captured pages")
     if bundle:
         write_bundle_file(vault.store, bundle)
         click.echo(f"wrote {bundle}")

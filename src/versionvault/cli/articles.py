@@ -20,6 +20,7 @@ from ..archive import (
 )
 from ..diff import render_text
 from ..text import check_slug
+from ..watch.warc_import import html_responses, import_warc
 from .group import archive_home, main, open_vault, push_mirrors, user_errors
 
 
@@ -116,9 +117,9 @@ def ingest(
 ) -> None:
     """Archive FILE (.txt, .md or .html) as a revision."""
     vault = open_vault(ctx)
-    article = vault.read_file(file, article_id, source, url)
+    read = vault.read_file(file, article_id, source, url)
     moment = parse_time(observed, "--observed") if observed else None
-    result = vault.save_revision(article, moment, note, author)
+    result = vault.save_revision(read.article, moment, note, author, capture=read.page)
     click.echo(result.line())
     if result.status == "saved":
         push_mirrors(vault)
@@ -130,7 +131,13 @@ def _lines(path: Path) -> Iterator[bytes]:
 
 
 @main.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--warc",
+    type=click.Path(path_type=Path),
+    help="A WARC file (.warc or .warc.gz): archive its HTML pages, oldest first.",
+)
+@click.option("--source", default="", help="With --warc: the source of every page.")
 @click.option(
     "--archived",
     default="",
@@ -139,12 +146,22 @@ def _lines(path: Path) -> Iterator[bytes]:
 )
 @click.pass_context
 @user_errors
-def import_(ctx: click.Context, file: Path, archived: str) -> None:
-    """Bulk-import revisions from a JSONL file, one revision a line.
+def import_(
+    ctx: click.Context, file: Path | None, warc: Path | None, source: str, archived: str
+) -> None:
+    """Bulk-import revisions from a JSONL file, one revision a line, or from a WARC file.
 
     Lines already archived (the same text observed at the same time) are skipped, so a
     re-run of an interrupted import carries on where it stopped.
     """
+    if (file is None) == (warc is None):
+        raise click.UsageError("give FILE.jsonl or --warc FILE, not both")
+    if source and warc is None:
+        raise click.UsageError("--source goes with --warc (a JSONL line names its source)")
+    if warc is not None:
+        _import_warc(ctx, warc, source)
+        return
+    assert file is not None
     if not file.is_file():
         raise VaultError(f"{file}: no such file")
     moment = parse_time(archived, "--archived") if archived else None
@@ -162,6 +179,25 @@ def import_(ctx: click.Context, file: Path, archived: str) -> None:
         saved, unchanged = vault.import_records(_lines(file), bar.update, archived=moment)
     click.echo(f"imported {saved} revisions ({unchanged} unchanged)")
     if saved:
+        push_mirrors(vault)
+
+
+def _import_warc(ctx: click.Context, warc: Path, source: str) -> None:
+    if source:
+        check_slug(source, "source name")
+    vault = open_vault(ctx)
+    pages = html_responses(warc)
+    with click.progressbar(
+        length=len(pages), label="importing", file=sys.stderr, hidden=not sys.stderr.isatty()
+    ) as bar:
+        result = import_warc(vault, warc, source, bar.update, pages)
+    for url, reason in result.skipped:
+        click.echo(f"skipped {url}: {reason}", err=True)
+    click.echo(
+        f"imported {result.saved} revisions from {result.pages} HTML pages "
+        f"({result.unchanged} unchanged, {len(result.skipped)} skipped)"
+    )
+    if result.saved:
         push_mirrors(vault)
 
 
@@ -206,12 +242,21 @@ def _event_line(event: Event, when: str) -> str:
 @main.command()
 @click.argument("article_id")
 @click.argument("rev", default="latest")
+@click.option("--capture", is_flag=True, help="Print the page it came from, byte for byte.")
 @click.pass_context
 @user_errors
-def show(ctx: click.Context, article_id: str, rev: str) -> None:
-    """Print the stored file of a revision (default: the latest)."""
+def show(ctx: click.Context, article_id: str, rev: str, capture: bool) -> None:
+    """Print the stored file of a revision (default: the latest), or its captured page."""
     vault = open_vault(ctx)
-    click.echo(vault.stored_file(vault.revision(article_id, rev)), nl=False)
+    revision = vault.revision(article_id, rev)
+    if not capture:
+        click.echo(vault.stored_file(revision), nl=False)
+        return
+    page = vault.capture(revision)
+    if page is None:
+        raise VaultError(f"revision {revision.number} of {article_id} has no captured page")
+    sys.stdout.buffer.write(page)
+    sys.stdout.buffer.flush()
 
 
 @main.command()

@@ -98,7 +98,7 @@ def build_demo(home: Path) -> Vault:
             observed = parse_time(event["observed"])
             vault.record_event(event["id"], event["event"], observed, note=event["note"])
         seed = folder / "newschina-xi-putin-talks.txt"
-        vault.save_revision(vault.read_file(seed, source="newschina"))
+        vault.save_revision(vault.read_file(seed, source="newschina").article)
     return vault
 
 

@@ -25,7 +25,7 @@ from .blocks import (
     format_table,
     parse_blocks,
 )
-from .charset import charset_label, decode_html, html_encoding
+from .charset import charset_label, decode_html, html_encoding, web_label
 from .extract import HtmlRules, TextRules, parse_html, parse_text
 from .json_input import InvalidJson, load_json
 from .language import (
@@ -77,5 +77,6 @@ __all__ = [
     "shown",
     "slugify",
     "strip_site_names",
+    "web_label",
     "word_tokens",
 ]

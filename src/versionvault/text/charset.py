@@ -7,7 +7,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-__all__ = ["charset_label", "decode_html", "html_encoding"]
+__all__ = ["charset_label", "decode_html", "html_encoding", "web_label"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -115,3 +115,29 @@ def decode_html(data: bytes, header: str = "") -> str:
     if how == "bom":
         data = data[len(next(b for b, c in _BOMS if c == codec)) :]
     return data.decode(codec, errors="replace")
+
+
+# Python's names for the web's encodings, as the Encoding Standard labels them.
+_LABELS = {
+    "cp866": "ibm866",
+    "mac-roman": "macintosh",
+    "mac-cyrillic": "x-mac-cyrillic",
+    "big5hkscs": "big5",
+    "euc_jp": "euc-jp",
+    "iso2022_jp": "iso-2022-jp",
+    "cp932": "shift_jis",
+    "cp949": "euc-kr",
+    "utf-16-le": "utf-16le",
+    "utf-16-be": "utf-16be",
+}
+
+
+def web_label(codec: str) -> str:
+    """Return the charset label an HTTP header gives for one of `html_encoding`'s codecs."""
+    if codec in _LABELS:
+        return _LABELS[codec]
+    if codec.startswith("cp") and codec[2:].isdigit():
+        return f"windows-{codec[2:]}"
+    if codec.startswith("iso8859-"):
+        return f"iso-8859-{codec[8:]}"
+    return codec

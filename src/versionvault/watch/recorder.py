@@ -212,7 +212,7 @@ class Recorder:
         article = replace(article, id=page.article)
         note = "back after removal" if page.state == "removed" else ""
         try:
-            result = self._save(article, note, tally, url)
+            result = self._save(article, note, tally, url, fetched.body)
         except (VaultError, StoreError) as exc:
             self.warn(tally, source.name, url, "save", f"not archived: {exc}")
             return
@@ -232,10 +232,13 @@ class Recorder:
         self.state.clear_warnings(url)
         self.state.clear_warnings(fetched.url)
 
-    def _save(self, article: Article, note: str, tally: Tally, url: str) -> SaveResult | None:
+    def _save(
+        self, article: Article, note: str, tally: Tally, url: str, page: bytes
+    ) -> SaveResult | None:
         """Save on top of the latest revision checked here; re-check and retry if it moved.
 
-        Return None when the text shrank too much to be trusted (a warning says so).
+        `page` is the fetched page, kept with the revision. Return None when the text shrank
+        too much to be trusted (a warning says so).
         """
         for _ in range(SAVE_ATTEMPTS):
             latest = self.saver.latest(article.id)
@@ -246,7 +249,7 @@ class Recorder:
                 return None
             expected = latest.commit if latest else None
             try:
-                return self.saver.save_revision(article, tally.now, note, expected)
+                return self.saver.save_revision(article, tally.now, note, expected, page)
             except StaleRevision:
                 continue
         raise VaultError(f"{article.id} kept changing while it was saved ({SAVE_ATTEMPTS} tries)")

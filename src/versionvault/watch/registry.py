@@ -13,7 +13,7 @@ from .fetch import Fetched
 from .schedule import iso
 from .state import WatchedPage, WatchState
 
-__all__ = ["Registry", "article_id_for", "normalize_url"]
+__all__ = ["Registry", "article_id_for", "free_article_id", "normalize_url"]
 
 _TRACKING = re.compile(r"utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid")
 
@@ -86,16 +86,30 @@ class Registry:
             self.state.move(page.id, url)
 
     def _new_id(self, url: str, source: str) -> str:
-        base = article_id_for(url)
-        candidate, number = base, 1
-        while True:
-            latest = self._latest(candidate)
-            taken = self.state.page_of_article(candidate) is not None or (
-                latest is not None
-                and (latest.source != source or normalize_url(latest.url) != normalize_url(url))
-            )
-            if not taken:
-                return candidate
-            number += 1
-            suffix = f"-{number}"
-            candidate = base[: 100 - len(suffix)].rstrip("-") + suffix
+        return free_article_id(
+            self._latest, url, source, lambda c: self.state.page_of_article(c) is not None
+        )
+
+
+def free_article_id(
+    latest: Callable[[str], Revision | None],
+    url: str,
+    source: str,
+    taken: Callable[[str], bool] = lambda _: False,
+) -> str:
+    """Return the id of the article at `url`: `article_id_for(url)`, numbered if it is taken.
+
+    An id is taken by `taken(id)`, or when `latest(id)` has it for another source or URL.
+    """
+    base = article_id_for(url)
+    candidate, number = base, 1
+    while True:
+        found = latest(candidate)
+        if not taken(candidate) and (
+            found is None
+            or (found.source == source and normalize_url(found.url) == normalize_url(url))
+        ):
+            return candidate
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: 100 - len(suffix)].rstrip("-") + suffix

@@ -52,9 +52,17 @@ class Saver(Protocol):
         ...
 
     def save_revision(
-        self, article: Article, observed: datetime, note: str, expected: str | None
+        self,
+        article: Article,
+        observed: datetime,
+        note: str,
+        expected: str | None,
+        capture: bytes | None = None,
     ) -> SaveResult:
-        """Save unless unchanged; StaleRevision if the latest is no longer `expected`."""
+        """Save unless unchanged; StaleRevision if the latest is no longer `expected`.
+
+        `capture` is the fetched page, kept with the revision where the archive can.
+        """
         ...
 
     def record_event(
@@ -94,10 +102,15 @@ class LocalSaver:
         return self.vault.site_names(source, article_id)
 
     def save_revision(
-        self, article: Article, observed: datetime, note: str, expected: str | None
+        self,
+        article: Article,
+        observed: datetime,
+        note: str,
+        expected: str | None,
+        capture: bytes | None = None,
     ) -> SaveResult:
-        """Save through the Vault (its write lock and compare-and-swap)."""
-        return self.vault.save_revision(article, observed, note, expected=expected)
+        """Save through the Vault (its write lock and compare-and-swap), with the page."""
+        return self.vault.save_revision(article, observed, note, expected=expected, capture=capture)
 
     def record_event(
         self, article_id: str, event: str, observed: datetime, url: str, note: str
@@ -195,9 +208,17 @@ class RemoteSaver:
         return repeated_affixes(title for key, title in cached[1] if key != article_id)
 
     def save_revision(
-        self, article: Article, observed: datetime, note: str, expected: str | None
+        self,
+        article: Article,
+        observed: datetime,
+        note: str,
+        expected: str | None,
+        capture: bytes | None = None,
     ) -> SaveResult:
-        """POST /api/articles/{id}/revisions, with If-Match when there is a latest revision."""
+        """POST /api/articles/{id}/revisions, with If-Match when there is a latest revision.
+
+        The write API takes text only: the page (`capture`) stays with the remote watcher.
+        """
         payload = {name: getattr(article, name) for name in FIELD_ORDER if getattr(article, name)}
         payload.update(body=article.body, observed=observed.isoformat())
         if note:

@@ -76,7 +76,11 @@ def revision(site: Site, request: Request) -> Response:
         return cached
     found = site.vault.revision(article_id, spec)
     text = site.vault.text(found)
-    return _json({**found.as_dict(), "fields": text.fields(), "body": text.body}, fresh)
+    data = {**found.as_dict(), "fields": text.fields(), "body": text.body}
+    data["capture"] = site.vault.capture(found) is not None
+    if data["capture"]:
+        data["capture_url"] = link(request, "capture", id=article_id, rev=found.commit)
+    return _json(data, fresh)
 
 
 def diff(site: Site, request: Request) -> Response:

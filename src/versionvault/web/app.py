@@ -21,7 +21,19 @@ from ..archive import (
     site_base_url,
 )
 from ..gitserve import create_git_app
-from . import api, articles, blame, card, diffs, feeds, memento, recent, revisions, status
+from . import (
+    api,
+    articles,
+    blame,
+    captures,
+    card,
+    diffs,
+    feeds,
+    memento,
+    recent,
+    revisions,
+    status,
+)
 from .assets import Compress, FingerprintedStatic
 from .edit import edit_routes
 from .editing import editing_routes
@@ -87,6 +99,7 @@ def routes(site: Site, sessions: Sessions | None = None) -> list[BaseRoute]:
         Route("/articles", view(articles.browse), name="articles"),
         Route("/articles/{id}", view(articles.show), name="article"),
         Route("/articles/{id}/revisions/{rev}", view(revisions.page), name="revision"),
+        Route("/articles/{id}/revisions/{rev}/capture", view(captures.page), name="capture"),
         Route("/articles/{id}/diff", view(diffs.page), name="diff"),
         Route("/feed.atom", view(feeds.archive_feed), name="feed"),
         Route("/articles/{id}/feed.atom", view(feeds.article_feed), name="article_feed"),

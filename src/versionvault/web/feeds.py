@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import __version__
-from ..archive import EVENT_LABELS, Event, Revision
+from ..archive import EVENT_LABELS, EXTRACTION, Event, Revision
 from ..text import Article, detect_language, parse_blocks
 from .articles import article_language
 from .diffs import Fold, Para, body_items, field_changes
@@ -114,6 +114,11 @@ def _entries(site: Site, request: Request, revisions: Sequence[Revision]) -> tup
             url = absolute(request, link(request, "revision", id=revision.article, rev="1"))
             title = f"{revision.title}: first archived version"
         summary = f"+{revision.words_added} \u2212{revision.words_removed} words, {revision.kind}"
+        if revision.kind == EXTRACTION:
+            title += " (re-extracted)"
+            summary += (
+                " (re-extracted from the page kept as evidence: the publisher changed nothing)"
+            )
         if revision.headline_changed:
             summary += ", headline changed"
         if revision.note:

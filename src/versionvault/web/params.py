@@ -20,7 +20,15 @@ __all__ = [
     "text",
 ]
 
-KINDS = ("substantive", "minor", "punctuation", "formatting", "typography", "whitespace")
+KINDS = (
+    "substantive",
+    "minor",
+    "punctuation",
+    "formatting",
+    "typography",
+    "whitespace",
+    "extraction",
+)
 _REVISION = re.compile(r"\d{1,9}|[0-9a-f]{4,40}|first|latest|old|current")
 _MAX_TEXT = 500
 

@@ -31,6 +31,7 @@ class RevisionPage:
     newer: int | None
     immutable: bool
     language: str
+    captured: bool
 
 
 def page(site: Site, request: Request) -> Response:
@@ -57,6 +58,7 @@ def page(site: Site, request: Request) -> Response:
         newer=newer,
         immutable=immutable,
         language=article_language(text),
+        captured=vault.capture(revision) is not None,
     )
     response = site.render(request, "revision.html", model, fresh)
     response.headers.update(memento_headers(request, revision))
