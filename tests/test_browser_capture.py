@@ -10,13 +10,11 @@ import pytest
 from versionvault.archive import Vault
 from versionvault.web import create_app
 
+from .browsing import ARTIFACTS, launch_chromium, needs_chromium
 from .serving import serve
-from .test_browser import ARGS, ARTIFACTS, CHROMIUM
 from .test_evidence import PAGE, T0
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="no /usr/bin/chromium: install Debian's chromium package"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +32,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from launch_chromium()
 
 
 @pytest.mark.parametrize("width", [360, 1280])
