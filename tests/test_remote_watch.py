@@ -138,10 +138,15 @@ class RacedSaver(RemoteSaver):
         return found
 
     def save_revision(
-        self, article: Article, observed: datetime, note: str, expected: str | None
+        self,
+        article: Article,
+        observed: datetime,
+        note: str,
+        expected: str | None,
+        capture: bytes | None = None,
     ) -> SaveResult:
         try:
-            return super().save_revision(article, observed, note, expected)
+            return super().save_revision(article, observed, note, expected, capture)
         except StaleRevision as exc:
             self.stale.append(exc.current)
             raise
