@@ -334,3 +334,21 @@ def test_a_new_archive_says_its_layout_and_an_unknown_one_is_refused(home: Path)
 
     with pytest.raises(StoreError, match="sideways"):
         Store(home / "articles.git")
+
+
+def test_verify_of_a_large_archive_checks_each_pack_with_git_instead_of_fsck(
+    vault: Vault, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from versionvault.archive import verify as verifying
+
+    vault.import_records(_corpus(home / "corpus.jsonl", 300))
+    monkeypatch.setattr(verifying, "_GIT_FSCK_MOST", 0)  # as if it were past git fsck's means
+    assert vault.verify() == []
+    (pack,) = (home / "articles.git" / "objects" / "pack").glob("*.pack")
+    data = bytearray(pack.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside some object
+    pack.chmod(0o644)
+    pack.write_bytes(bytes(data))
+    with Vault.open(home) as damaged:
+        problems = damaged.verify()
+    assert any(p.startswith(f"git verify-pack {pack.stem}: ") for p in problems), problems[-5:]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diff import count_words
-from ..text import Article, InvalidArticle, cjk_tokens, parse_article
+from ..text import CJK_RUN, Article, InvalidArticle, cjk_tokens, parse_article
 from .commits import CommitRecord, StoreError
 from .database import Connections
 from .errors import DiskFull
@@ -254,9 +254,11 @@ class Index:
             values,
         )
         seq = cursor.lastrowid
+        text = f"{article.title}\n{article.body}"
+        cjk = cjk_tokens(text) if CJK_RUN.search(text) else ""  # one pass for most texts
         db.execute(
             "INSERT INTO revision_text (rowid, title, body, cjk) VALUES (?, ?, ?, ?)",
-            (seq, article.title, article.body, cjk_tokens(f"{article.title}\n{article.body}")),
+            (seq, article.title, article.body, cjk),
         )
         db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "

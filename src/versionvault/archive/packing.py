@@ -9,17 +9,19 @@ from .commits import StoreError
 from .errors import DiskFull
 from .store import Store
 
-__all__ = ["SEALED", "consolidate", "pack_count", "repack"]
+__all__ = ["SEALED", "check_packs", "consolidate", "object_count", "pack_count", "repack"]
 
 SEALED = 300_000  # objects (some 40,000 revisions): no pack this big is rolled up again
 _FACTOR = 2
 _ROLL_AT = 4  # an import rolls packs up once this many would go into one (each roll is a git)
 _ROLL = ("pack-objects", "--stdin-packs", "--delta-base-offset", "--depth=50", "-q")
 _FULL = ("repack", "-a", "-d", "-f", "-n", "-q", "--depth=50", "--window=250")
+_MIDX = ("multi-pack-index", "write")  # one index over every pack: a lookup is one search
 # git's memory in a repack: mapped pack windows, the deltas it found, its delta window
 _BOUNDED = (
     *("-c", "core.packedGitWindowSize=32m", "-c", "core.packedGitLimit=256m"),
     *("-c", "pack.deltaCacheSize=64m", "-c", "pack.windowMemory=64m"),
+    *("-c", "core.deltaBaseCacheLimit=32m"),
 )
 
 # Why roll packs up: a bulk import writes a pack a batch, and each read of an object looks
@@ -30,7 +32,9 @@ _BOUNDED = (
 # search over the rolled objects (reusing the deltas they have) finds a version's base, the
 # article's previous version, in whichever pack it went to. A roll costs what it rolls, in
 # time and in git's memory (about 1 KB an object), so packs of SEALED objects or more are left
-# alone: with seven objects a revision, a million revisions make some 25 sealed packs.
+# alone: with seven objects a revision, a million revisions make some 25 sealed packs. After
+# every roll git writes a multi-pack index over all packs (in a fraction of a second, with
+# little memory), and dulwich looks objects up there: one search, whatever the pack count.
 
 
 def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
@@ -62,11 +66,13 @@ def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
         )
         _failed(done, "pack-objects", pack_dir)
         made = f"pack-{done.stdout.strip()}"
+        _forget_midx(store)  # before its packs go: git's fsck refuses one that names them
         for name in roll - {made}:  # the index first: a pack without one is not read
             for suffix in (".idx", ".pack", ".rev", ".bitmap"):
                 (pack_dir / (name + suffix)).unlink(missing_ok=True)
         if loose:
             _git(git, store, ("prune-packed", "-q"))
+        _git(git, store, _MIDX)
         store.reopen()
     return True
 
@@ -84,13 +90,37 @@ def repack(store: Store, full: bool = False) -> None:
         consolidate(store, finish=True)
         return
     with store.locked():
+        _forget_midx(store)
         _git(str(shutil.which("git")), store, _FULL)
+        _git(str(shutil.which("git")), store, _MIDX)
         store.reopen()
 
 
 def pack_count(store: Store) -> int:
     """Return how many packs the repository has."""
     return len(_packs(store))
+
+
+def object_count(store: Store) -> int:
+    """Return how many objects the packs hold (an object in two packs counts twice)."""
+    return sum(weight for _, weight in _packs(store))
+
+
+def check_packs(store: Store) -> list[str] | None:
+    """Check each pack with `git verify-pack` (every object's bytes against its name, pack by
+    pack, so git's memory is a pack's worth); return what it finds, None without git."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    problems = []
+    for name, _ in _packs(store):
+        index = store.path / "objects" / "pack" / f"{name}.idx"
+        command = [git, *_BOUNDED, "--git-dir", str(store.path), "verify-pack", str(index)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        said = (done.stderr or done.stdout).strip().splitlines()
+        if done.returncode:
+            problems.append(f"git verify-pack {name}: {said[0] if said else 'failed'}")
+    return problems
 
 
 def _git(git: str, store: Store, args: tuple[str, ...]) -> None:
@@ -108,6 +138,11 @@ def _failed(done: subprocess.CompletedProcess[str], what: str, where: object) ->
             f"a pack in {where} (git {what})", "nothing was lost: the packs are as before"
         )
     raise StoreError(f"git {what} failed: {said}")
+
+
+def _forget_midx(store: Store) -> None:
+    """Remove the multi-pack index: git's `write` keeps every pack an old one names."""
+    (store.path / "objects" / "pack" / "multi-pack-index").unlink(missing_ok=True)
 
 
 def _has_loose(store: Store) -> bool:

@@ -84,7 +84,6 @@ class Store:
             config = repo.get_config()
             config.set((b"core",), b"logAllRefUpdates", False)
             config.set((b"gc",), b"auto", b"0")
-            config.set((b"core",), b"multiPackIndex", False)  # none is written: do not look
             config.set(*_LAYOUT, layout.encode())
             config.write_to_path()
             repo.close()

@@ -115,8 +115,8 @@ class Trees:
         ours = self._check(new, Tree.type_num, audit)
         try:
             theirs = self.entries(old)
-        except StoreError as exc:
-            audit.problems.append(str(exc))
+        except Exception as exc:  # any failure is a finding, not a crash
+            audit.problems.append(f"object {(old or b'').decode()}: {exc}")
             return
         if ours is None:
             return

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 from .commits import CommitRecord, StoreError
 from .fsck import fsck, git_fsck
 from .index import Index
+from .packing import check_packs, object_count
 from .paths import UnsafePath, names
 from .rows import Event, Revision, event_rows, number_at, numbering_problems, revision_rows
 from .store import Store
@@ -18,16 +19,19 @@ __all__ = ["verify"]
 # each commit is checked along the paths its trailers name (Trees.audit), never against whole
 # trees, and each object it added there is checked to hash to its name. Then every stored
 # object, reachable or not, gets the checks `git fsck --strict` makes (fsck.py), pack by pack,
-# and git's own fsck runs if git is installed. Time grows with the archive; memory does not
-# (git's own fsck aside).
+# and git's own fsck runs if git is installed. Time grows with the archive; memory does not.
+# git's fsck takes some 500 bytes an object, so past _GIT_FSCK_MOST objects each pack is
+# checked by `git verify-pack` instead (what fsck adds, the checks above cover).
 
 _Row = TypeVar("_Row", Revision, Event)
 _SHOWN = 200  # problems listed; past that, how many more
+_GIT_FSCK_MOST = 1_000_000  # objects: past that, git's fsck (~500 bytes an object) is not run
 
 
 def verify(store: Store, index: Index, progress: Callable[[int], None] | None = None) -> list[str]:
     """Check every commit on main, what it changed and its objects, that the index agrees,
-    and every stored object as `git fsck --strict` does (running it, if git is installed).
+    and every stored object as `git fsck --strict` does (running git's, if git is installed,
+    or for a large archive its `verify-pack` on each pack).
 
     `progress` is called with 1 for each revision checked.
     """
@@ -37,9 +41,17 @@ def verify(store: Store, index: Index, progress: Callable[[int], None] | None = 
             check.commit(record)
             if progress and "Event" not in record.trailers:
                 progress(1)
-    except StoreError as exc:
-        check.problems.append(str(exc))
-    found = [*check.finish(), *fsck(store), *(git_fsck(store.path) or [])]
+    except Exception as exc:  # a damaged object: a finding, and main cannot be read past it
+        said = str(exc) if isinstance(exc, StoreError) else repr(exc)
+        check.problems.append(f"main cannot be read past {check.last or 'its tip'}: {said}")
+        check.whole = False
+    try:
+        stored = fsck(store)
+    except Exception as exc:  # any failure is a finding, not a crash
+        stored = [f"the stored objects cannot all be read: {exc!r}"]
+    small = object_count(store) <= _GIT_FSCK_MOST
+    by_git = git_fsck(store.path) if small else check_packs(store)
+    found = [*check.finish(), *stored, *(by_git or [])]
     problems = list(dict.fromkeys(found))  # an object in two packs is found twice
     if len(problems) > _SHOWN:
         problems[_SHOWN:] = [f"... and {len(problems) - _SHOWN} more problems"]
@@ -84,8 +96,11 @@ class _Check:
         self.events = _Rows(event_rows(index.db))
         self.removed: set[str] = set()  # articles removed and not saved since
         self.seen = 0
+        self.last = ""  # the last commit checked
+        self.whole = True  # main was read to its end
 
     def commit(self, record: CommitRecord) -> None:
+        self.last = record.sha
         audit = self.store.audit(record)
         self.problems.extend(audit.problems)
         stray = ", ".join(p.decode() for p in audit.elsewhere)
@@ -143,6 +158,8 @@ class _Check:
             self.removed.add(event.article)
 
     def finish(self) -> list[str]:
+        if not self.whole:  # what main holds past the damage is not known: nothing to compare
+            return [*self.problems, *numbering_problems(self.index.db)]
         self.problems.extend(
             f"the index has revision {row.commit}, which is not on main in its place"
             for row in self.revisions.left()
