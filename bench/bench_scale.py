@@ -1,7 +1,7 @@
 """Benchmark of the archive at scale: one NewsEdits-shaped archive grown to each size; by hand.
 
     python bench/bench_scale.py [--sizes 10000,100000,1000000] [--runs 30] [--posts 20]
-                                [--dir DIR]
+                                [--dir DIR] [--maintenance-up-to N]
 
 One archive grows through each size in turn, imported by the real CLI (`versionvault import
 --archived T`, a subprocess) from bench/newsedits.py's corpus, segment by segment: the last
@@ -17,7 +17,8 @@ RSS is sampled from /proc every 0.1 s: the importer (its main process), its work
 3. median time of a write-API POST (new articles and their second revisions, an editor's
    token), taking turns with the same POSTs into an archive that was empty at the start;
 4. `verify`, `reindex` and `gc` as CLI subprocesses: wall time and peak RSS; then the packs
-   and bytes a revision after gc.
+   and bytes a revision after gc (at sizes up to `--maintenance-up-to` only: at a million
+   revisions each takes most of an hour, and gc would change what the next import builds on).
 
 The table gives each figure at each size and the ratio between consecutive sizes.
 """
@@ -26,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -55,6 +58,7 @@ class Run:
     """One subprocess: wall seconds, and peak RSS (MB) of the main process, workers and git."""
 
     seconds: float = 0.0
+    cpu: float = 0.0  # user + system seconds of it and every child it waited for
     main: float = 0.0
     workers: float = 0.0
     git: float = 0.0
@@ -79,7 +83,7 @@ def _tree(pid: int) -> Iterator[tuple[str, int, bool]]:
 
 def run(*command: str) -> Run:
     """Run a command to its end, sampling the RSS of its processes; raise if it fails."""
-    started = time.perf_counter()
+    started, used = time.perf_counter(), _children_cpu()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     result = Run()
     while proc.poll() is None:
@@ -94,10 +98,16 @@ def run(*command: str) -> Run:
         result.workers = max(result.workers, workers)
         time.sleep(0.1)
     result.seconds = time.perf_counter() - started
+    result.cpu = _children_cpu() - used
     if proc.returncode:
         assert proc.stderr is not None
         raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()}")
     return result
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cli(home: Path, *args: str) -> Run:
@@ -203,11 +213,21 @@ class Checkpoint:
 
 
 def measure(
-    home: Path, empty: Path, size: int, window: Run, segment: Run, runs: int, post_count: int
+    home: Path,
+    empty: Path,
+    size: int,
+    window: Run,
+    segment: Run,
+    runs: int,
+    post_count: int,
+    maintain: bool,
 ) -> Checkpoint:
     point = Checkpoint(size)
     rows = point.rows
-    rows["import rev/s, last 10k"] = WINDOW / window.seconds
+    counted = min(WINDOW, size)  # the window: the last 10k, or all of a smaller first size
+    rows["import rev/s, last 10k"] = counted / window.seconds
+    rows["import CPU ms/revision"] = window.cpu / counted * 1000
+    rows["load average (1 min)"] = os.getloadavg()[0]
     rows["import peak RSS MB (main)"] = max(window.main, segment.main)
     rows["import peak RSS MB (workers)"] = max(window.workers, segment.workers)
     rows["import peak RSS MB (git)"] = max(window.git, segment.git)
@@ -219,6 +239,8 @@ def measure(
     baseline, here = posts([empty, home], post_count, str(size))
     rows["POST write API ms, empty archive"] = baseline
     rows["POST write API ms"] = here
+    if not maintain:
+        return point
     for command in ("verify", "reindex", "gc"):
         done = cli(home, command)
         rows[f"{command} s"] = done.seconds
@@ -235,10 +257,14 @@ def table(points: list[Checkpoint]) -> None:
     print()
     print(head + "".join(ratios))
     for name in points[0].rows:
-        values = [p.rows[name] for p in points]
-        cells = "".join(f"{v:>12.1f}" if v < 1e4 else f"{v:>12,.0f}" for v in values)
+        values = [p.rows.get(name) for p in points]
+        cells = "".join(
+            f"{'-':>12}" if v is None else f"{v:>12.1f}" if v < 1e4 else f"{v:>12,.0f}"
+            for v in values
+        )
         growth = "".join(
-            f"{b / a:>9.2f}" if a else f"{'':>9}" for a, b in itertools.pairwise(values)
+            f"{b / a:>9.2f}" if a and b is not None else f"{'':>9}"
+            for a, b in itertools.pairwise(values)
         )
         print(f"{name:<32}{cells}{growth}")
 
@@ -250,6 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page")
     parser.add_argument("--posts", type=int, default=20, help="timed write-API POSTs")
     parser.add_argument("--dir", type=Path, help="work here (the archive is left behind)")
+    parser.add_argument(
+        "--maintenance-up-to", type=int, default=None, help="run verify/reindex/gc up to here"
+    )
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     work = args.dir or Path(tempfile.mkdtemp(prefix="vv-bench-scale-"))
@@ -267,7 +296,9 @@ def main(argv: list[str] | None = None) -> None:
         window = import_segment(home, lines, size - done - max(before, 0), work)
         done = size
         print(f"  measuring at {size:,} ...", file=sys.stderr, flush=True)
-        points.append(measure(home, empty, size, window, segment, args.runs, args.posts))
+        maintain = args.maintenance_up_to is None or size <= args.maintenance_up_to
+        point = measure(home, empty, size, window, segment, args.runs, args.posts, maintain)
+        points.append(point)
         table(points)
     print(f"\n(archive left in {home})")
 
