@@ -55,17 +55,22 @@ WINDOW = 10_000
 
 @dataclass
 class Run:
-    """One subprocess: wall seconds, and peak RSS (MB) of the main process, workers and git."""
+    """One subprocess: wall seconds, and peak RSS (MB) of the main process, workers and git.
+
+    `private` is the peak of the main process's anonymous memory (RssAnon): its RSS less the
+    pages of mapped files (packs, the index) that the kernel may drop whenever it needs them.
+    """
 
     seconds: float = 0.0
     cpu: float = 0.0  # user + system seconds of it and every child it waited for
     main: float = 0.0
+    private: float = 0.0
     workers: float = 0.0
     git: float = 0.0
 
 
-def _tree(pid: int) -> Iterator[tuple[str, int, bool]]:
-    """Yield (name, RSS in bytes, is the root) for a process and its descendants."""
+def _tree(pid: int) -> Iterator[tuple[str, int, int, bool]]:
+    """Yield (name, RSS, anonymous RSS in bytes, is the root) for a process and its descendants."""
     stack, root = [pid], True
     while stack:
         current = stack.pop()
@@ -76,7 +81,8 @@ def _tree(pid: int) -> Iterator[tuple[str, int, bool]]:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         rss = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
-        yield fields.get("Name", "").strip(), rss, root
+        anon = int(fields.get("RssAnon", "0 kB").split()[0]) * 1024
+        yield fields.get("Name", "").strip(), rss, anon, root
         root = False
         stack.extend(int(child) for child in children)
 
@@ -88,9 +94,10 @@ def run(*command: str) -> Run:
     result = Run()
     while proc.poll() is None:
         workers = 0.0
-        for name, rss, root in _tree(proc.pid):
+        for name, rss, anon, root in _tree(proc.pid):
             if root:
                 result.main = max(result.main, rss / 1e6)
+                result.private = max(result.private, anon / 1e6)
             elif name == "git":
                 result.git = max(result.git, rss / 1e6)
             else:
@@ -229,6 +236,7 @@ def measure(
     rows["import CPU ms/revision"] = window.cpu / counted * 1000
     rows["load average (1 min)"] = os.getloadavg()[0]
     rows["import peak RSS MB (main)"] = max(window.main, segment.main)
+    rows["import peak RSS MB (main, anon)"] = max(window.private, segment.private)
     rows["import peak RSS MB (workers)"] = max(window.workers, segment.workers)
     rows["import peak RSS MB (git)"] = max(window.git, segment.git)
     rows["git KB/revision"] = _size(home / "articles.git" / "objects") / size / 1000

@@ -352,3 +352,16 @@ def test_verify_of_a_large_archive_checks_each_pack_with_git_instead_of_fsck(
     with Vault.open(home) as damaged:
         problems = damaged.verify()
     assert any(p.startswith(f"git verify-pack {pack.stem}: ") for p in problems), problems[-5:]
+
+
+def test_no_roll_makes_a_pack_past_the_sealed_size(
+    vault: Vault, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packing, "SEALED", 4000)  # objects: git's memory in a roll is bounded
+    lines = _corpus(home / "corpus.jsonl", 3000)
+    saved, _ = vault.import_records(lines, batch=60)  # some 400 objects a batch
+    sizes = sorted(weight for _, weight in packing._packs(vault.store))
+    assert max(sizes) <= 4000, sizes  # unbounded, the geometric rule rolled 4,620 into one
+    assert len(sizes) <= 8, sizes
+    git("--git-dir", str(home / "articles.git"), "fsck", "--strict", "--no-dangling")
+    assert saved == vault.index.counts()[1]

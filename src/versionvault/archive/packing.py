@@ -40,19 +40,23 @@ _BOUNDED = (
 def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
     """Roll the small packs up where they break the progression, once `at` would be rolled.
 
-    `finish` rolls the small packs into one, smallest first up to SEALED objects in all, and
-    the loose objects with them (an import ends so, and so does `gc`). Does nothing without
-    the git binary; returns whether it rolled.
+    Either way a roll takes the smallest packs up to SEALED objects in all. `finish` rolls
+    every small pack it can into one, and the loose objects with them (an import ends so, and
+    so does `gc`). Does nothing without the git binary; returns whether it rolled.
     """
     git = shutil.which("git")
     packs = _packs(store)
     small = [p for p in packs if p[1] < SEALED]
     count = _rolled_up([w for _, w in small])
     if finish:
-        count = max(n for n in range(len(small) + 1) if sum(w for _, w in small[:n]) < SEALED)
+        count = len(small)
+    wanted = count
+    while count > 1 and sum(w for _, w in small[:count]) > SEALED:
+        count -= 1  # no roll makes a pack much past SEALED: git's memory is bounded by it
     roll = {name for name, _ in small[:count]}
     loose = finish and _has_loose(store)
-    if git is None or not (loose or len(roll) >= (2 if finish else max(at, 2))):
+    least = 2 if finish or count < wanted else max(at, 2)  # a capped roll rolls what it can
+    if git is None or not (loose or len(roll) >= least):
         return False
     names = [f"{'' if name in roll else '^'}{name}.pack" for name, _ in packs]
     pack_dir = store.path / "objects" / "pack"
