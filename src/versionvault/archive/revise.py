@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..diff import Stats, compare
+from ..diff import Stats, compare_stats
 from ..text import (
     Article,
     InvalidArticle,
@@ -179,13 +179,14 @@ def content_digest(article: Article) -> bytes:
 def measure(old: Article | None, new: Article, old_words: int | None = None) -> Change:
     """Return the trailer figures of `new` as the revision after `old` (None: the first).
 
-    `old_words` may give `count_words(old.body)` when it is known already.
+    `old_words` may give `count_words(old.body)` when it is known already. The figures are
+    `compare`'s, computed without the parts of the diff they do not need (`compare_stats`).
     """
     if old is None:
-        diff = compare({}, "", new.fields(), new.body, 0)
+        stats, kind = compare_stats({}, "", new.fields(), new.body, 0)
     else:
-        diff = compare(old.fields(), old.body, new.fields(), new.body, old_words)
-    return Change(diff.stats, diff.kind)
+        stats, kind = compare_stats(old.fields(), old.body, new.fields(), new.body, old_words)
+    return Change(stats, kind)
 
 
 def measure_all(pairs: Sequence[tuple[Article | None, Article, int | None]]) -> list[Change]:

@@ -7,7 +7,7 @@ from .body import align_body, diff_body
 from .core import Op, diff_words
 from .paragraphs import Block
 from .render import render_text
-from .stats import Stats, WordDiff, compare
+from .stats import Stats, WordDiff, compare, compare_stats
 from .tokens import count_words, tokenize
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "align_body",
     "blame_step",
     "compare",
+    "compare_stats",
     "count_words",
     "diff_body",
     "diff_words",

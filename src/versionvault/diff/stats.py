@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from .body import diff_body
+from .body import changed_blocks, diff_body
 from .core import Op, diff_words
 from .kinds import change_kind, is_cjk
 from .paragraphs import Block
 from .tokens import count_words
 
-__all__ = ["Stats", "WordDiff", "compare"]
+__all__ = ["Stats", "WordDiff", "compare", "compare_stats"]
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,43 @@ def compare(
         for name in names
     }
     body = tuple(diff_body(old_body, new_body))
+    stats, kind = _figures(old_fields, new_fields, fields.__getitem__, body, old_body, old_words)
+    return WordDiff(fields=fields, body=body, stats=stats, kind=kind)
+
+
+def compare_stats(
+    old_fields: Mapping[str, str],
+    old_body: str,
+    new_fields: Mapping[str, str],
+    new_body: str,
+    old_words: int | None = None,
+) -> tuple[Stats, str]:
+    """Return the stats and kind `compare` gives, exactly, without the rest of the diff.
+
+    Only the body's changed blocks are diffed (equal paragraphs around them are skipped,
+    see `body.changed_blocks`), and of the fields, only the changed ones other than the
+    headline (whose figures need only its two texts).
+    """
+
+    def field_ops(name: str) -> tuple[Op, ...]:
+        return tuple(diff_words(old_fields.get(name, ""), new_fields.get(name, "")))
+
+    blocks = changed_blocks(old_body, new_body)
+    return _figures(old_fields, new_fields, field_ops, blocks, old_body, old_words)
+
+
+def _figures(
+    old_fields: Mapping[str, str],
+    new_fields: Mapping[str, str],
+    field_ops: Callable[[str], tuple[Op, ...]],
+    body: Iterable[Block],
+    old_body: str,
+    old_words: int | None,
+) -> tuple[Stats, str]:
+    """Return the stats and kind of a diff from its body blocks (equal ones may be left out)
+    and the word diff of each changed field (asked for only for fields besides the title)."""
     added = removed = changed = chars_added = chars_removed = 0
+    moved = paragraphs = 0
     changes: list[tuple[str, str]] = []
     for block in body:
         if block.type == "equal":
@@ -175,7 +211,9 @@ def compare(
             chars_added, chars_removed = chars_added + ca, chars_removed + cr
         if block.type == "change":
             changes.append(_sides(block.ops))
-    moved = sum(1 for block in body if block.type == "moved-in")
+            paragraphs += 1
+        elif block.type == "moved-in":
+            moved += 1
     if old_words is None:
         old_words = count_words(old_body)
     edited = added + removed - changed
@@ -183,31 +221,31 @@ def compare(
         percent = round(min(100.0, 100.0 * edited / old_words), 1)
     else:
         percent = 100.0 if edited else 0.0
-    headline = old_fields.get("title", "") != new_fields.get("title", "")
+    old_title, new_title = old_fields.get("title", ""), new_fields.get("title", "")
     field_edits = 0
     field_changes: list[tuple[str, str]] = []
-    for name, ops in fields.items():
-        if any(op != "=" for op, _ in ops):
-            field_changes.append(_sides(ops))
+    for name in dict.fromkeys([*old_fields, *new_fields]):
+        old, new = old_fields.get(name, ""), new_fields.get(name, "")
+        if old != new:  # the two sides of the field's word diff (its contract)
+            field_changes.append((old, new))
             if name != "title":
-                a, r, c, _, _ = _word_edits(ops)
+                a, r, c, _, _ = _word_edits(field_ops(name))
                 field_edits += a + r - c
     # The unit follows the language of the changed paragraphs (else of the headline).
-    written = [text for pair in changes for text in pair] or [
-        old_fields.get("title", ""),
-        new_fields.get("title", ""),
-    ]
+    written = [text for pair in changes for text in pair] or [old_title, new_title]
     stats = Stats(
         words_added=added,
         words_removed=removed,
         words_changed=changed,
-        paragraphs_changed=sum(1 for block in body if block.type == "change"),
+        paragraphs_changed=paragraphs,
         paragraphs_moved=moved,
         percent_changed=percent,
-        headline_changed=headline,
+        headline_changed=old_title != new_title,
         chars_added=chars_added,
         chars_removed=chars_removed,
         unit="characters" if is_cjk(written) else "words",
     )
-    kind = change_kind(changes + field_changes, moved, headline, edited + field_edits, percent)
-    return WordDiff(fields=fields, body=body, stats=stats, kind=kind)
+    kind = change_kind(
+        changes + field_changes, moved, stats.headline_changed, edited + field_edits, percent
+    )
+    return stats, kind

@@ -33,6 +33,14 @@ _ASCII_WORD = r"[A-Za-z0-9]++(?:['.,][A-Za-z0-9]++)*+"
 _ASCII_TOKEN = re.compile(rf"{_ASCII_WORD}|[ \t\n\r\f\v]++|.", re.DOTALL)
 _ASCII_WORDS = re.compile(_ASCII_WORD)
 _SEPARATORS = "\x1c\x1d\x1e\x1f"
+# ASCII bytes as letters or digits (a), word joiners (j) and anything else (a space), so that
+# its words (runs of a, joined by single js) are counted with bytes.count alone.
+_ASCII_CLASSES = bytes(
+    ord("a")
+    if chr(code).isascii() and chr(code).isalnum()
+    else ord("j" if chr(code) in "'.," else " ")
+    for code in range(256)
+)
 
 # Private-use code points stand for tokens: planes 15 and 16, then the BMP area.
 _CODE_RANGES = (range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE), range(0xE000, 0xF900))
@@ -62,10 +70,19 @@ def tokenize(text: str) -> list[str]:
 def count_words(text: str) -> int:
     """Return the number of word tokens in text (words, and CJK characters one by one)."""
     if _plain_ascii(text):
-        return _ASCII_WORDS.subn("", text)[1]
+        return _count_ascii_words(text)
     if _COMPLEX.search(text) is None:
         return _SIMPLE_WORDS.subn("", text)[1]
     return len(_WORDS.findall(text))
+
+
+def _count_ascii_words(text: str) -> int:
+    """Return the words of ASCII text as `_ASCII_WORD` finds them: runs of letters and digits,
+    less the joiners (' . ,) that join two runs into one word."""
+    classes = text.encode("ascii").translate(_ASCII_CLASSES)
+    runs = classes.count(b" a") + classes.count(b"ja") + classes.startswith(b"a")
+    joins = classes.count(b"aj") - classes.count(b"aj ") - classes.count(b"ajj")
+    return runs - joins + classes.endswith(b"aj")
 
 
 def _words(text: str) -> list[str]:
