@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from versionvault.archive.revise import measure
 from versionvault.diff import compare, compare_stats, count_words, diff_body
-from versionvault.diff.body import changed_blocks
-from versionvault.diff.tokens import _ASCII_WORDS
+from versionvault.diff.changes import changed_blocks
+from versionvault.diff.tokens import _ASCII_WORDS, word_figures
 from versionvault.text import make_article
 
 _VOCABULARY = [
@@ -172,7 +172,7 @@ def test_identical_revisions_have_no_figures() -> None:
     assert kind == "unchanged" and stats.words_added == stats.words_removed == 0
 
 
-@given(st.text(alphabet="ab1.,'\t \n-_\x7f\x1c", max_size=30))
+@given(st.text(alphabet="ab1.,'\t \n-_\x7f\x1c", max_size=90))
 @settings(max_examples=500, deadline=None)
 def test_ascii_words_are_counted_as_the_pattern_finds_them(text: str) -> None:
     assert count_words(text) == len(_ASCII_WORDS.findall(text)) or "\x1c" in text
@@ -199,3 +199,9 @@ def test_fast_figures_of_every_slight_kind() -> None:
         diff = compare({"title": "T"}, old, {"title": "T"}, new)
         assert diff.kind == kind
         assert compare_stats({"title": "T"}, old, {"title": "T"}, new) == (diff.stats, kind)
+
+
+@given(st.text(alphabet="ab1.,'\t \n\r\x0b\x0c-_\x7f\x1c\u00a0\u3000港", max_size=80))
+@settings(max_examples=500, deadline=None)
+def test_word_figures_count_words_and_characters(text: str) -> None:
+    assert word_figures(text) == (count_words(text), len("".join(text.split())))

@@ -12,7 +12,7 @@ from .paragraphs import Block, _blank, _split_blocks, _Unit, _units
 from .rewrites import diff_rewrite, ops_bound
 from .tokens import tokenize
 
-__all__ = ["Link", "align_body", "changed_blocks", "diff_body"]
+__all__ = ["Link", "align_body", "diff_body"]
 
 # What became of a new paragraph: the old paragraphs it comes from and whether its text is
 # the same (equal or moved as it was); a paragraph found on the new side only has no Link.
@@ -35,10 +35,9 @@ class _Region:
 class _Body:
     """The working state of one body diff."""
 
-    def __init__(self, old: str, new: str, changes_only: bool = False) -> None:
+    def __init__(self, old: str, new: str) -> None:
         self.a = _units(old)
         self.b = _units(new)
-        self.changes_only = changes_only
         self.tokens: dict[str, list[str]] = {}
         self.bags: dict[str, Bag] = {}
         self.parts: list[list[Op] | _Region] = []
@@ -85,15 +84,11 @@ class _Body:
 
     def plan(self) -> None:
         """Find the equal paragraphs, the regions between them, their pairs and the moves."""
-        runs = _paragraph_runs(
-            [content for content, _ in self.a], [content for content, _ in self.b]
-        )
+        runs = self.runs()
         ia = ib = 0
         for index, (op, n) in enumerate(runs):
             if op == 0:
-                first, last = (
-                    self.kept(ia, ib, n, index, len(runs)) if self.changes_only else (0, n)
-                )
+                first, last = self.kept(ia, ib, n, index, len(runs))
                 for k in range(first, last):
                     (content, sep_a), (_, sep_b) = self.a[ia + k], self.b[ib + k]
                     self.links[ib + k] = ((ia + k,), True)
@@ -137,28 +132,16 @@ class _Body:
             if side == "+":
                 self.links[index] = ((move.old,), all(op == "=" for op, _ in move.ops))
 
-    def kept(self, ia: int, ib: int, n: int, index: int, runs: int) -> tuple[int, int]:
-        """Return which paragraphs of an equal run (from, to) the changed blocks depend on.
+    def runs(self) -> list[tuple[int, int]]:
+        """Return the (op, count) runs of the paragraphs' diff (see `_paragraph_runs`)."""
+        return _paragraph_runs(
+            [content for content, _ in self.a], [content for content, _ in self.b]
+        )
 
-        Equal paragraphs (separators alike) before the first change only ever become equal
-        blocks; after the last change, two paragraphs with text end the changes' blocks (a
-        run of ops takes in equal text up to a paragraph break, spacing joins the block
-        before), and the paragraphs after them become equal blocks too.
-        """
-        a, b = self.a, self.b
-        first = 0
-        if index == 0:
-            while first < n and a[ia + first][1] == b[ib + first][1]:
-                first += 1
-        if index == 0 or index < runs - 1:
-            return first, n
-        last = texts = 0
-        while last < n and texts < 2:
-            if a[ia + last][1] != b[ib + last][1]:
-                return first, n
-            texts += bool(a[ia + last][0].strip())
-            last += 1
-        return first, last
+    def kept(self, ia: int, ib: int, n: int, index: int, runs: int) -> tuple[int, int]:
+        """Return which paragraphs of the `index`th of `runs` runs, an equal one of `n`
+        paragraphs from `ia` and `ib`, to keep as parts (from, to): all of them."""
+        return 0, n
 
     def pieces(
         self, region: _Region
@@ -343,13 +326,6 @@ def diff_body(old: str, new: str) -> list[Block]:
     if old == new:
         return [Block("equal", tuple(ops)) for ops in _split_blocks([("=", old)])] if old else []
     return _Body(old, new).blocks()
-
-
-def changed_blocks(old: str, new: str) -> list[Block]:
-    """Return the blocks of `diff_body` that are not equal, the same, without the equal ones'."""
-    if old == new:
-        return []
-    return [block for block in _Body(old, new, True).blocks() if block.type != "equal"]
 
 
 def align_body(old: str, new: str) -> dict[int, Link]:

@@ -17,9 +17,15 @@ _PARA_BREAK = re.compile(r"\n\n+")
 _Unit: TypeAlias = tuple[str, str]  # a paragraph's text and the newlines after it
 
 
+def _normalised(text: str) -> bool:
+    """Tell whether text has single blank lines between paragraphs and one final newline;
+    then its units' newlines depend only on their places (see `_units`)."""
+    return len(text) > 1 and text[-1] == "\n" and text[-2] != "\n" and "\n\n\n" not in text
+
+
 def _units(text: str) -> list[_Unit]:
     """Split text into paragraphs with their newlines; the final newlines are a unit alone."""
-    if len(text) > 1 and text[-1] == "\n" and text[-2] != "\n" and "\n\n\n" not in text:
+    if _normalised(text):
         # A normalised body: paragraphs between single blank lines, one final newline.
         contents = text[:-1].split("\n\n")
         return [*((content, "\n\n") for content in contents[:-1]), (contents[-1], ""), ("", "\n")]

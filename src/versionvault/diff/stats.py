@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from .body import changed_blocks, diff_body
+from .body import diff_body
+from .changes import changed_blocks
 from .core import Op, diff_words
 from .kinds import change_kind, is_cjk
 from .paragraphs import Block
-from .tokens import count_words
+from .tokens import count_words, word_figures
 
 __all__ = ["Stats", "WordDiff", "compare", "compare_stats"]
 
@@ -121,8 +122,7 @@ def _word_edits(ops: tuple[Op, ...]) -> tuple[int, int, int, int, int]:
         if op == "=":
             last_op = "="
             continue
-        words = count_words(text)
-        chars = len("".join(text.split()))
+        words, chars = word_figures(text)
         if op == "+":
             added += words
             chars_added += chars
