@@ -12,7 +12,7 @@ from .paragraphs import Block, _blank, _split_blocks, _Unit, _units
 from .rewrites import diff_rewrite, ops_bound
 from .tokens import tokenize
 
-__all__ = ["Link", "align_body", "diff_body"]
+__all__ = ["Link", "align_body", "diff_body", "pair_diff"]
 
 # What became of a new paragraph: the old paragraphs it comes from and whether its text is
 # the same (equal or moved as it was); a paragraph found on the new side only has no Link.
@@ -71,12 +71,10 @@ class _Body:
         lower bound settles most cases, the exact score the rest (and where moves could
         depend on it); a pair's diff is kept for its block."""
         (i,), (j,) = region.old, region.new
-        ops = diff_rewrite(
-            region.pre[0] + self.a[i][0] + self.a[i][1], region.pre[1] + self.b[j][0] + self.b[j][1]
-        )
-        score = ops_bound(ops)
-        if score < PAIR_SIMILARITY or (exact and score < _MOVE_SIMILARITY):
-            score = similarity(self.bag_of(self.a[i][0]), self.bag_of(self.b[j][0]))
+        (x, sep_x), (y, sep_y) = self.a[i], self.b[j]
+        score, ops = pair_diff(region.pre[0] + x + sep_x, region.pre[1] + y + sep_y, exact)
+        if score is None:
+            score = similarity(self.bag_of(x), self.bag_of(y))
         if score >= PAIR_SIMILARITY:
             region.groups, region.ops = [Group((i,), (j,), score)], ops
         else:
@@ -237,6 +235,17 @@ class _Body:
             else:
                 out.extend((("run", [("-", x)] if x else [("+", y)]), ("break", None)))
         return out
+
+
+def pair_diff(x: str, y: str, exact: bool) -> tuple[float | None, list[Op]]:
+    """Return the word diff of two paragraphs (with their newlines) alone in a region, and
+    the pairing score its lower bound settles: None when the exact score must decide (the
+    bound is under the threshold or, with `exact`, where moves could depend on it)."""
+    ops = diff_rewrite(x, y)
+    score = ops_bound(ops)
+    if score < PAIR_SIMILARITY or (exact and score < _MOVE_SIMILARITY):
+        return None, ops
+    return score, ops
 
 
 def _paragraph_runs(a: list[str], b: list[str]) -> list[tuple[int, int]]:

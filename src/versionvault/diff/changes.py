@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from .body import _Body, _Region
+from .body import _Body, _paragraph_runs, pair_diff
 from .core import _merge
+from .pairing import PAIR_SIMILARITY, bag, similarity
 from .paragraphs import Block, _normalised, _split_paragraphs
+from .tokens import tokenize
 
 __all__ = ["changed_blocks"]
 
 
 class _Changes(_Body):
     """A body diff that makes only the blocks that are not equal (and what they depend on)."""
-
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__(old, new)
-        # Normalised bodies end in the units ("", "\n") and (last paragraph, "") alone.
-        self.normalised = _normalised(old) and _normalised(new)
 
     def kept(self, ia: int, ib: int, n: int, index: int, runs: int) -> tuple[int, int]:
         """Return which paragraphs of an equal run (from, to) the changed blocks depend on.
@@ -40,27 +37,29 @@ class _Changes(_Body):
             last += 1
         return first, last
 
-    def one_pair(self) -> list[Block] | None:
-        """Return the changed block of the commonest revision, one paragraph edited in place,
-        as `blocks` would make it; None for any other."""
-        runs = self.runs()
-        k = 1 if runs[0][0] == 0 else 0
-        if runs[k : k + 2] != [(-1, 1), (1, 1)] or len(runs) > k + 3 or not self.normalised:
-            return None
-        i = runs[0][1] if k else 0
-        a, b = self.a, self.b
-        if i and a[i - 1][1] != b[i - 1][1]:  # newlines that differ before it: a region
-            return None
-        region = _Region([i], [i])
-        self.pair_one(region, False)  # the only region: the word diff alone decides
-        if region.ops is None:
-            return None
-        ops = _merge(region.ops)
-        for content, sep in a[i + 1 :]:  # blank units after it join its block
-            if (content + sep).strip():
-                break
-            ops = _merge([*ops, ("=", content + sep)])
-        return [Block("change", tuple(ops))]
+
+def _one_pair(old: str, new: str) -> list[Block] | None:
+    """Return the changed block of the commonest revision of normalised bodies, one paragraph
+    edited in place, as `_Body.blocks` makes it; None for any other revision."""
+    a, b = [*old[:-1].split("\n\n"), ""], [*new[:-1].split("\n\n"), ""]
+    runs = _paragraph_runs(a, b)
+    k = 1 if runs[0][0] == 0 else 0
+    if runs[k : k + 2] != [(-1, 1), (1, 1)] or len(runs) > k + 3:
+        return None
+    i = runs[0][1] if k else 0
+    # In normalised bodies the newlines after a paragraph depend on its place from the end
+    # alone: "\n\n", then "" after the last one, "\n" after the final unit.
+    sep = "\n\n" if i < len(a) - 2 else ""
+    score, ops = pair_diff(a[i] + sep, b[i] + sep, False)  # the only region: no moves
+    if score is None and similarity(bag(tokenize(a[i])), bag(tokenize(b[i]))) < PAIR_SIMILARITY:
+        return None
+    ops = _merge(ops)
+    for unit in range(i + 1, len(a)):  # blank units after it join its block
+        text = a[unit] + ("\n\n" if unit < len(a) - 2 else "" if unit == len(a) - 2 else "\n")
+        if text.strip():
+            break
+        ops = _merge([*ops, ("=", text)])
+    return [Block("change", tuple(ops))]
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -74,8 +73,8 @@ def changed_blocks(old: str, new: str) -> list[Block]:
         return []
     if not old:  # a first revision: a block per paragraph, as `_split_blocks` cuts it
         return [Block("change", (("+", text),)) for text in _paragraphs(new)]
-    body = _Changes(old, new)
-    quick = body.one_pair()
-    if quick is not None:
-        return quick
-    return [block for block in body.blocks() if block.type != "equal"]
+    if _normalised(old) and _normalised(new):
+        quick = _one_pair(old, new)
+        if quick is not None:
+            return quick
+    return [block for block in _Changes(old, new).blocks() if block.type != "equal"]

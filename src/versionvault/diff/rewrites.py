@@ -160,8 +160,8 @@ def diff_rewrite(a: str, b: str) -> list[Op]:
         middle_a
         and middle_b
         and max(len(a), len(b)) >= LONG_PARAGRAPH
-        and (_SENTENCE_END.search(middle_a) or _SENTENCE_END.search(middle_b))
         and ops_bound(ops) < SENTENCES_FIRST
+        and (_SENTENCE_END.search(middle_a) or _SENTENCE_END.search(middle_b))
     ):
         sa, sb = _sentences(middle_a), _sentences(middle_b)
         aligned = _diff_sentences(sa, sb) if len(sa) > 1 or len(sb) > 1 else None

@@ -205,6 +205,17 @@ def _figures(
     for block in body:
         if block.type == "equal":
             continue
+        if block.type == "change" and len(block.ops) == 1:  # a paragraph inserted or deleted
+            op, text = block.ops[0]
+            words, chars = word_figures(text)
+            if op == "+":
+                added, chars_added = added + words, chars_added + chars
+                changes.append(("", text))
+            else:
+                removed, chars_removed = removed + words, chars_removed + chars
+                changes.append((text, ""))
+            paragraphs += 1
+            continue
         if block.type != "moved-out":
             a, r, c, ca, cr = _word_edits(block.ops)
             added, removed, changed = added + a, removed + r, changed + c
