@@ -46,6 +46,7 @@ _ASCII_CLASSES = bytes(
 # Private-use code points stand for tokens: planes 15 and 16, then the BMP area.
 _CODE_RANGES = (range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE), range(0xE000, 0xF900))
 _MAX_CODES = sum(map(len, _CODE_RANGES))
+_FIRST_CODES = "".join(map(chr, _CODE_RANGES[0][:4096]))  # enough for most diffs, made once
 _WORD, _PUNCT, _SPACE, _LINE, _BLANK = range(5)
 
 
@@ -130,7 +131,10 @@ def _encode(a: list[str], b: list[str]) -> tuple[str, str, dict[str, str]] | Non
     unique.update(dict.fromkeys(b))
     if len(unique) > _MAX_CODES:
         return None
-    codes = dict(zip(unique, map(chr, itertools.chain(*_CODE_RANGES)), strict=False))
+    if len(unique) <= len(_FIRST_CODES):
+        codes = dict(zip(unique, _FIRST_CODES, strict=False))
+    else:
+        codes = dict(zip(unique, map(chr, itertools.chain(*_CODE_RANGES)), strict=False))
     ea = "".join(map(codes.__getitem__, a))
     eb = "".join(map(codes.__getitem__, b))
     return ea, eb, dict(zip(codes.values(), codes.keys(), strict=True))
