@@ -87,7 +87,7 @@ def test_blame_page_links_each_block_to_its_diff(client: TestClient) -> None:
     assert "since revision 1" in html
     page = response.context["page"]
     assert [row.text for row in page.rows] == [b.text for b in response.context["page"].rows]
-    assert len(page.rows) == html.count('class="para blame-text"')
+    assert len(page.rows) == html.count('class="blame-text"')
 
 
 def test_blame_errors_are_readable(client: TestClient) -> None:
@@ -147,3 +147,22 @@ def test_same_revision_is_no_change(client: TestClient) -> None:
     response = _get(client, f"/articles/{SCHOOLS}/diff?from=2&to=2")
     assert 'class="kind kind-unchanged">no change<' in response.text
     assert _get(client, f"/api/articles/{SCHOOLS}/diff?from=2&to=2").json()["kind"] == "unchanged"
+
+
+def test_blame_page_renders_each_block_as_the_article_page_does(client: TestClient) -> None:
+    pages = {
+        slug: _get(client, f"/articles/{slug}/blame").text
+        for slug in ("council-chief-north-mole-inspectors", "harbour-board-budget-2026")
+    }
+    pages["festival"] = _get(client, "/articles/harbour-lights-festival-lineup/blame").text
+    html = "".join(pages.values())
+    assert '<h2 class="body-head">' in html and "<li>" in html and "<table" in html
+    assert "<th scope=\"col\">" in html
+    for text in pages.values():
+        rows = re.findall(r'<li class="blame-row.*?</li>\n', text, re.S)
+        assert rows
+        for row in rows:
+            shown = re.sub(r"<[^>]+>", "", row)
+            assert "## " not in shown and "\n- " not in shown and "| " not in shown
+            assert "&gt; " not in shown
+            assert re.search(r'href="/articles/[^"]+/(diff\?|revisions/1)', row)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..archive import ArticleRow, Revision, blame_of
+from ..text import Block, parse_blocks
 from . import params
 from .caching import is_full_sha
 from .site import Site
@@ -19,9 +20,11 @@ _SHADES = 5  # the gutter's shades, from the newest wording to the oldest
 
 @dataclass(frozen=True)
 class BlameRow:
-    """One block with the revisions behind it, ready to display."""
+    """One block with the revisions behind it, ready to display: `blocks` is its text parsed
+    as the article page shows it (a heading, list, quote, table or paragraph)."""
 
     text: str
+    blocks: tuple[Block, ...]
     revision: Revision
     first: Revision
     shade: int
@@ -55,6 +58,7 @@ def page(site: Site, request: Request) -> Response:
     rows = tuple(
         BlameRow(
             text=block.text,
+            blocks=parse_blocks(block.text),
             revision=history[block.revision],
             first=history[block.first],
             shade=shade[block.revision],
