@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from versionvault.diff import Block, compare, diff_body, diff_words, render_text, tokenize
 from versionvault.diff.body import align_body
-from versionvault.diff.pairing import PAIR_SIMILARITY, Group, bag, pair_up, similarity
+from versionvault.diff.pairing import LEAD_TOKENS, PAIR_SIMILARITY, Group, bag, pair_up, similarity
 from versionvault.diff.paragraphs import _split_units, _units
 from versionvault.diff.rewrites import diff_rewrite, ops_bound
 
@@ -308,3 +310,65 @@ def test_a_lightly_edited_paragraph_is_no_move_even_with_a_twin_elsewhere() -> N
     blocks = diff_body(_body(old), _body(new))
     assert all(block.move is None for block in blocks)
     assert ("-", "Monday") in blocks[0].ops and ("+", "Tuesday") in blocks[0].ops
+
+
+_sentence = st.lists(st.sampled_from(_VOCABULARY), min_size=4, max_size=14).map(
+    lambda ws: " ".join(ws).capitalize() + "."
+)
+_prose = st.lists(_sentence, min_size=1, max_size=3).map(" ".join)
+
+
+def _documented_score(old: list[str], new: list[str]) -> float:
+    """The pairing score as docs/architecture.md defines it, computed afresh."""
+
+    def words(text: str) -> list[str]:
+        return [t.lower() for t in tokenize(text) if t.strip()]
+
+    def dice(a: list[str], b: list[str]) -> float:
+        shared = sum((Counter(a) & Counter(b)).values())
+        return 2 * shared / (len(a) + len(b)) if a or b else 0.0
+
+    def lead(text: str) -> list[str] | None:
+        ws = words(text)
+        end = next((k for k, w in enumerate(ws) if w in ".!?"), len(ws))
+        more = any(w.isalnum() for w in ws[end + 1 :])
+        return ws[: end + 1] if end + 1 >= LEAD_TOKENS and more else None
+
+    a = [w for text in old for w in words(text)]
+    b = [w for text in new for w in words(text)]
+    score = dice(a, b)
+    lead_a, lead_b = lead(old[0]), lead(new[0])
+    if lead_a is not None and lead_b is not None and score < PAIR_SIMILARITY:
+        score = max(score, min(dice(lead_a, lead_b), 2 * score))
+    return score
+
+
+@given(st.lists(_prose, max_size=6), st.lists(_prose, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_paragraph_pairing_with_leads_never_pairs_below_the_threshold(
+    old: list[str], new: list[str]
+) -> None:
+    bags_old = [bag(tokenize(text), paragraph=True) for text in old]
+    bags_new = [bag(tokenize(text), paragraph=True) for text in new]
+    for group in pair_up(bags_old, bags_new):
+        if group.old and group.new:
+            score = _documented_score([old[i] for i in group.old], [new[j] for j in group.new])
+            assert abs(group.score - score) < 1e-9 and group.score >= PAIR_SIMILARITY
+
+
+def test_a_paragraph_whose_lead_was_reworded_is_paired_and_unrelated_ones_are_not() -> None:
+    old = (
+        "A public meeting on the plan will be held at the Saltings Chapel hall on Tuesday at "
+        "7pm. Council officers and the head teachers of both schools have agreed to attend."
+    )
+    new = (
+        "More than 150 people attended the public meeting at the Saltings Chapel hall on "
+        "Tuesday evening. The head of education told them the figures were early estimates."
+    )
+    other = (
+        "A public meeting on the ferry will be held at the harbour office on Monday at 6pm. "
+        "Fares, timetables and the winter service were not on the agenda of the board."
+    )
+    score = similarity(bag(tokenize(old), True), bag(tokenize(new), True))
+    assert score >= PAIR_SIMILARITY > similarity(bag(tokenize(old)), bag(tokenize(new)))
+    assert similarity(bag(tokenize(other), True), bag(tokenize(new), True)) < PAIR_SIMILARITY

@@ -13,9 +13,12 @@ from starlette.testclient import TestClient
 
 from versionvault.archive import Vault
 from versionvault.cli import build_demo
+from versionvault.diff import diff_body
 from versionvault.web import create_app
 
+from .browsing import CHROMIUM, launch_chromium
 from .conftest import run_cli
+from .serving import serve
 
 SCHOOLS = "saltings-kelpcombe-school-merger"
 LIFEBOAT = "skerrow-lifeboat-rescue"
@@ -157,7 +160,7 @@ def test_blame_page_renders_each_block_as_the_article_page_does(client: TestClie
     pages["festival"] = _get(client, "/articles/harbour-lights-festival-lineup/blame").text
     html = "".join(pages.values())
     assert '<h2 class="body-head">' in html and "<li>" in html and "<table" in html
-    assert "<th scope=\"col\">" in html
+    assert '<th scope="col">' in html
     for text in pages.values():
         rows = re.findall(r'<li class="blame-row.*?</li>\n', text, re.S)
         assert rows
@@ -166,3 +169,38 @@ def test_blame_page_renders_each_block_as_the_article_page_does(client: TestClie
             assert "## " not in shown and "\n- " not in shown and "| " not in shown
             assert "&gt; " not in shown
             assert re.search(r'href="/articles/[^"]+/(diff\?|revisions/1)', row)
+
+
+def test_the_meeting_paragraph_reported_after_the_meeting_is_paired(demo: Vault) -> None:
+    history = demo.history(SCHOOLS)
+    before, after = demo.text(history[2]), demo.text(history[3])
+    blocks = [b for b in diff_body(before.body, after.body) if b.type != "equal"]
+    assert len(blocks) == 2
+    paired, added = blocks
+    assert ("-", "A public meeting on the plan will be held") in paired.ops
+    assert ("+", "More than 150 people attended the public meeting") in paired.ops
+    assert ("=", " at the Saltings Chapel hall on Tuesday ") in paired.ops
+    assert [op for op, _ in added.ops] == ["+"] and "Asked whether" in added.ops[0][1]
+
+
+def test_split_view_stacks_each_pair_on_a_phone(demo: Vault) -> None:
+    pytest.importorskip("playwright")
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium: install Debian's chromium package")
+    url = f"/articles/{SCHOOLS}/diff?from=3&to=4&view=split"
+    with serve(create_app(demo)) as base:
+        for browser in launch_chromium():
+            for width, stacked in ((360, True), (1280, False)):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(base + url)
+                row = page.locator(".body-diff .chg .row").first
+                old = row.locator(".cell.old").bounding_box()
+                new = row.locator(".cell.new").bounding_box()
+                assert old and new
+                if stacked:
+                    assert new["y"] >= old["y"] + old["height"] - 1 and new["width"] > 300
+                    assert row.locator(".side-label").first.is_visible()
+                else:
+                    assert abs(new["y"] - old["y"]) < 2 and new["x"] > old["x"] + old["width"]
+                    assert not row.locator(".side-label").first.is_visible()
+                page.close()

@@ -53,7 +53,7 @@ class _Body:
     def bag_of(self, text: str) -> Bag:
         found = self.bags.get(text)
         if found is None:
-            found = self.bags[text] = bag(self.toks(text))
+            found = self.bags[text] = bag(self.toks(text), paragraph=True)
         return found
 
     def pairing(self, old: list[int], new: list[int]) -> list[Group]:

@@ -51,7 +51,10 @@ def _one_pair(old: str, new: str) -> list[Block] | None:
     # alone: "\n\n", then "" after the last one, "\n" after the final unit.
     sep = "\n\n" if i < len(a) - 2 else ""
     score, ops = pair_diff(a[i] + sep, b[i] + sep, False)  # the only region: no moves
-    if score is None and similarity(bag(tokenize(a[i])), bag(tokenize(b[i]))) < PAIR_SIMILARITY:
+    if (
+        score is None
+        and similarity(bag(tokenize(a[i]), True), bag(tokenize(b[i]), True)) < PAIR_SIMILARITY
+    ):
         return None
     ops = _merge(ops)
     for unit in range(i + 1, len(a)):  # blank units after it join its block

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-__all__ = ["PAIR_SIMILARITY", "Group", "bag", "pair_up", "similarity"]
+__all__ = ["LEAD_TOKENS", "PAIR_SIMILARITY", "Group", "bag", "pair_up", "similarity"]
 
 # Two pieces (paragraphs, sentences) are paired when the Dice coefficient of their bags of
 # non-space tokens (lowercased) is at least this: 2 |A ∩ B| / (|A| + |B|) >= 0.5, that is at
@@ -18,12 +18,22 @@ _RARE = 3  # beyond that, pairs sharing a token of at most this many new pieces 
 _BAND = 2  # and pairs at most this far from the diagonal
 
 
+# A paragraph's lead is its first sentence, when it has at least this many non-space tokens
+# and more text follows: two paragraphs whose leads are alike are the same paragraph
+# rewritten (an announcement that became a report: "A public meeting will be held at the
+# Chapel hall on Tuesday" / "More than 150 people attended the public meeting at the Chapel
+# hall on Tuesday"), if they also share half as much as a pair would as a whole.
+LEAD_TOKENS = 10
+_SENTENCE_ENDS = frozenset(".!?\u2026\u3002\uff01\uff1f")
+
+
 @dataclass(frozen=True)
 class Bag:
-    """A piece's non-space tokens, lowercased, counted."""
+    """A piece's non-space tokens, lowercased, counted; and a paragraph's lead, if any."""
 
     counts: Counter[str]
     size: int
+    lead: Bag | None = None
 
 
 @dataclass(frozen=True)
@@ -39,14 +49,20 @@ class Group:
     score: float = 0.0
 
 
-def bag(tokens: Sequence[str]) -> Bag:
-    """Return the bag of a piece's tokens (spaces left out, case folded)."""
-    counts = Counter(map(str.lower, filter(str.strip, tokens)))
-    return Bag(counts, sum(counts.values()))
+def bag(tokens: Sequence[str], paragraph: bool = False) -> Bag:
+    """Return the bag of a piece's tokens (spaces left out, case folded); a `paragraph`'s
+    carries the bag of its lead (see `LEAD_TOKENS`)."""
+    words = list(map(str.lower, filter(str.strip, tokens)))
+    counts = Counter(words)
+    lead = None
+    if paragraph:
+        end = next((k for k, word in enumerate(words) if word in _SENTENCE_ENDS), len(words))
+        if end + 1 >= LEAD_TOKENS and any(map(str.isalnum, words[end + 1 :])):
+            lead = bag(words[: end + 1])
+    return Bag(counts, sum(counts.values()), lead)
 
 
-def similarity(a: Bag, b: Bag) -> float:
-    """Return the Dice coefficient of two bags (0 when both are empty)."""
+def _dice(a: Bag, b: Bag) -> float:
     total = a.size + b.size
     if not total:
         return 0.0
@@ -55,11 +71,23 @@ def similarity(a: Bag, b: Bag) -> float:
     return 2 * shared / total
 
 
+def similarity(a: Bag, b: Bag) -> float:
+    """Return the pairing score of two bags: the Dice coefficient of their tokens (0 when
+    both are empty) or, for paragraphs that both have a lead, that of their leads when
+    larger, at most twice their own (so that paragraphs sharing little besides their leads
+    stay apart)."""
+    score = _dice(a, b)
+    if a.lead is not None and b.lead is not None and score < PAIR_SIMILARITY:
+        score = max(score, min(_dice(a.lead, b.lead), 2 * score))
+    return score
+
+
 def _merged(bags: Sequence[Bag]) -> Bag:
+    """Return the bag of pieces together; its lead is the first piece's."""
     counts: Counter[str] = Counter()
     for one in bags:
         counts.update(one.counts)
-    return Bag(counts, sum(one.size for one in bags))
+    return Bag(counts, sum(one.size for one in bags), bags[0].lead if bags else None)
 
 
 def _candidates(old: Sequence[Bag], new: Sequence[Bag], t: float) -> Iterator[tuple[int, int]]:
