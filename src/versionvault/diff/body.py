@@ -9,7 +9,7 @@ from .core import Op, _diff_text, _merge, _seq_diff
 from .moves import _MOVE_SIMILARITY, _find_moves, _Move
 from .pairing import PAIR_SIMILARITY, Bag, Group, bag, pair_up, similarity
 from .paragraphs import Block, _blank, _split_blocks, _Unit, _units
-from .rewrites import diff_rewrite, ops_bound
+from .rewrites import diff_rewrite, ops_bound, rewrite_and_bound
 from .tokens import tokenize
 
 __all__ = ["Link", "align_body", "diff_body", "pair_diff"]
@@ -241,8 +241,8 @@ def pair_diff(x: str, y: str, exact: bool) -> tuple[float | None, list[Op]]:
     """Return the word diff of two paragraphs (with their newlines) alone in a region, and
     the pairing score its lower bound settles: None when the exact score must decide (the
     bound is under the threshold or, with `exact`, where moves could depend on it)."""
-    ops = diff_rewrite(x, y)
-    score = ops_bound(ops)
+    ops, bound = rewrite_and_bound(x, y)
+    score = ops_bound(ops) if bound is None else bound
     if score < PAIR_SIMILARITY or (exact and score < _MOVE_SIMILARITY):
         return None, ops
     return score, ops

@@ -18,7 +18,7 @@ from .core import (
 from .pairing import PAIR_SIMILARITY, _merged, bag, pair_up, similarity
 from .tokens import tokenize
 
-__all__ = ["diff_rewrite"]
+__all__ = ["diff_rewrite", "rewrite_and_bound"]
 
 # A paragraph of at least this many characters (on either side, about 40 English words)
 # with more than one sentence is diffed sentence by sentence, like NewsEdits: a sentence
@@ -151,20 +151,24 @@ def diff_rewrite(a: str, b: str) -> list[Op]:
     under `SENTENCES_FIRST`, as when a sentence is added or rewritten), the sentences of the
     middle are aligned first (the first and last may be parts of sentences).
     """
+    return rewrite_and_bound(a, b)[0]
+
+
+def rewrite_and_bound(a: str, b: str) -> tuple[list[Op], float | None]:
+    """Return `diff_rewrite(a, b)` and its `ops_bound` when that was needed to make it."""
     if a == b or not a or not b:
-        return _diff_text(a, b)
+        return _diff_text(a, b), None
     prefix, suffix = _word_affixes(a, b)
     middle_a, middle_b = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
-    ops = [("=", a[:prefix]), *_diff_text(middle_a, middle_b), ("=", a[len(a) - suffix :])]
-    if (
-        middle_a
-        and middle_b
-        and max(len(a), len(b)) >= LONG_PARAGRAPH
-        and ops_bound(ops) < SENTENCES_FIRST
-        and (_SENTENCE_END.search(middle_a) or _SENTENCE_END.search(middle_b))
+    ops = _merge([("=", a[:prefix]), *_diff_text(middle_a, middle_b), ("=", a[len(a) - suffix :])])
+    if not (middle_a and middle_b and max(len(a), len(b)) >= LONG_PARAGRAPH):
+        return ops, None
+    bound = ops_bound(ops)
+    if bound < SENTENCES_FIRST and (
+        _SENTENCE_END.search(middle_a) or _SENTENCE_END.search(middle_b)
     ):
         sa, sb = _sentences(middle_a), _sentences(middle_b)
         aligned = _diff_sentences(sa, sb) if len(sa) > 1 or len(sb) > 1 else None
         if aligned is not None:
-            ops = [("=", a[:prefix]), *aligned, ("=", a[len(a) - suffix :])]
-    return _merge(ops)
+            return _merge([("=", a[:prefix]), *aligned, ("=", a[len(a) - suffix :])]), None
+    return ops, bound
