@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from diff_match_patch import diff_match_patch  # type: ignore[import-untyped, unused-ignore]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from versionvault.archive.revise import measure
 from versionvault.diff import compare, compare_stats, count_words, diff_body
 from versionvault.diff.changes import changed_blocks
+from versionvault.diff.core import _common_affixes
 from versionvault.diff.tokens import _ASCII_WORDS, word_figures
 from versionvault.text import make_article
 
@@ -205,3 +207,14 @@ def test_fast_figures_of_every_slight_kind() -> None:
 @settings(max_examples=500, deadline=None)
 def test_word_figures_count_words_and_characters(text: str) -> None:
     assert word_figures(text) == (count_words(text), len("".join(text.split())))
+
+
+@given(
+    st.text(alphabet="ab\u00e9\U0001f600", max_size=14),
+    st.text(alphabet="ab\u00e9\U0001f600", max_size=14),
+)
+@settings(max_examples=500, deadline=None)
+def test_common_affixes_are_diff_match_patchs(a: str, b: str) -> None:
+    dmp = diff_match_patch()
+    prefix = dmp.diff_commonPrefix(a, b)
+    assert _common_affixes(a, b) == (prefix, dmp.diff_commonSuffix(a[prefix:], b[prefix:]))

@@ -62,9 +62,31 @@ def _myers(a: str, b: str) -> _Diff:
 
 
 def _common_affixes(a: str, b: str) -> tuple[int, int]:
-    prefix: int = _DMP.diff_commonPrefix(a, b)
-    suffix: int = _DMP.diff_commonSuffix(a[prefix:], b[prefix:])
-    return prefix, suffix
+    """Return the lengths of the common prefix of a and b and of the common suffix of what
+    follows it (a binary search that compares only the part not yet known alike)."""
+    most = min(len(a), len(b))
+    prefix = 0
+    if most and a[0] == b[0]:
+        low, high = 1, most
+        while low < high:
+            mid = (low + high + 1) // 2
+            if a.startswith(b[low:mid], low):
+                low = mid
+            else:
+                high = mid - 1
+        prefix = low
+    most -= prefix
+    if not most or a[-1] != b[-1]:
+        return prefix, 0
+    end_a, end_b = len(a), len(b)
+    low, high = 1, most
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a.startswith(b[end_b - mid : end_b - low], end_a - mid):
+            low = mid
+        else:
+            high = mid - 1
+    return prefix, low
 
 
 def _core(a: str, b: str) -> _Diff:
