@@ -71,8 +71,9 @@ def _split_paragraphs(op: str, text: str) -> list[list[Op]]:
     """Cut a lone deletion or insertion into one block per paragraph."""
     blocks: list[list[Op]] = []
     start = 0
+    last = len(text.rstrip())  # text follows a break that ends before this
     for match in _PARA_BREAK.finditer(text):
-        if text[start : match.start()].strip() and text[match.end() :].strip():
+        if match.end() < last and text[start : match.start()].strip():
             blocks.append([(op, text[start : match.end()])])
             start = match.end()
     blocks.append([(op, text[start:])])
