@@ -11,6 +11,7 @@ from typing import Any
 
 from ..diff import count_words
 from ..text import CJK_RUN, Article, InvalidArticle, cjk_tokens, parse_article
+from . import tallies
 from .commits import CommitRecord, StoreError
 from .database import Connections
 from .errors import DiskFull
@@ -53,8 +54,9 @@ CREATE TABLE IF NOT EXISTS events (
     observed TEXT NOT NULL, archived TEXT NOT NULL, url TEXT NOT NULL, note TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_article ON events (article, seq);
+CREATE INDEX IF NOT EXISTS events_by_source ON events (source, seq);
 """
-_DERIVED = ("articles", "revisions", "events", "revision_text")
+_DERIVED = ("articles", "revisions", "events", "revision_text", *tallies.TABLES)
 Known = tuple[CommitRecord, Article, int]
 """A commit just written, with its article and the words in its body."""
 
@@ -69,6 +71,10 @@ class Index:
         self._drop_if_outdated()
         if self.ensure(_SCHEMA + _EVENT_SCHEMA):
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        self.ensure(tallies.SCHEMA)
+        if self.db.execute("SELECT 1 FROM meta WHERE key = 'tallies'").fetchone() is None:
+            with self._write() as db:  # once: the tallies of the rows indexed before them
+                tallies.backfill(db)
 
     def _drop_if_outdated(self) -> None:
         """Drop the tables derived from git when an older schema wrote them (they rebuild)."""
@@ -78,7 +84,7 @@ class Index:
         with self._write() as db:
             for table in _DERIVED:
                 db.execute(f"DROP TABLE IF EXISTS {table}")
-            db.execute("DELETE FROM meta WHERE key IN ('schema', 'last_commit')")
+            db.execute("DELETE FROM meta WHERE key IN ('schema', 'last_commit', 'tallies')")
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -202,6 +208,7 @@ class Index:
         db.execute("DELETE FROM events")
         db.execute("INSERT INTO revision_text (revision_text) VALUES ('delete-all')")
         db.execute("DELETE FROM meta WHERE key = 'last_commit'")
+        tallies.clear(db)
 
     def _set_last(self, db: sqlite3.Connection, sha: str) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('last_commit', ?)", (sha,))

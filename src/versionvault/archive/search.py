@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..text import CJK_RUN, repeated_affixes, word_tokens
+from . import tallies
 from .index import Index
 from .rows import (
     EVENT_COLUMNS,
@@ -86,7 +87,12 @@ def articles(
         )
         params.append(fts_query(query) or '""')
     where = " AND ".join(clauses)
-    total = index.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()
+    if query or article_id:
+        total = int(
+            index.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
+        )
+    else:
+        total = tallies.article_total(index.db, source)
     rows = index.db.execute(
         "SELECT a.id, a.source, a.title, a.url, a.revisions, f.observed AS first_seen, "
         "l.observed AS last_changed FROM articles a JOIN revisions f ON f.seq = a.first_seq "
@@ -94,7 +100,7 @@ def articles(
         "ORDER BY a.latest_seq DESC LIMIT ? OFFSET ?",
         (*params, limit, offset),
     ).fetchall()
-    return [ArticleRow(**dict(r)) for r in rows], int(total[0])
+    return [ArticleRow(**dict(r)) for r in rows], total
 
 
 def _filters(
@@ -136,8 +142,20 @@ def recent(
 
     `before` keeps positions below it (older pages); `after` the `limit` oldest positions
     above it (the page newer than the one starting there), still newest first. The headline
-    and size filters leave re-extractions out unless `kinds` asks for them.
+    and size filters leave re-extractions out unless `kinds` asks for them. Every query
+    reads an index in position order and stops at `limit`: several kinds are one query
+    each, merged, so no query sorts all the matching rows.
     """
+    if len(set(kinds)) > 1:
+        found = [
+            row
+            for kind in dict.fromkeys(kinds)
+            for row in recent(
+                index, source, (kind,), headline_only, min_words, editor, before, after, limit
+            )
+        ]
+        found.sort(key=lambda row: row[0], reverse=True)
+        return found[-limit:] if after is not None and before is None else found[:limit]
     clauses, params = _filters(source, kinds, headline_only, min_words, editor)
     if before is not None:
         clauses.append("seq < ?")
@@ -243,26 +261,16 @@ def search_articles(
 
 
 def source_counts(index: Index) -> list[tuple[str, int]]:
-    """Return each source with its number of articles."""
-    rows = index.db.execute(
-        "SELECT source, count(*) FROM articles GROUP BY source ORDER BY source"
-    ).fetchall()
-    return [(str(r[0]), int(r[1])) for r in rows]
+    """Return each source with its number of articles (from the tallies)."""
+    return tallies.source_counts(index.db)
 
 
 def featured(index: Index) -> str | None:
     """Return the article whose history shows the most: the most words changed in
     substantive revisions, a changed headline first; an article still online before one
-    taken down. None when no article has a second revision."""
-    row = index.db.execute(
-        "SELECT r.article FROM revisions r WHERE r.number > 1 GROUP BY r.article "
-        "ORDER BY EXISTS (SELECT 1 FROM events e WHERE e.article = r.article "
-        "AND e.event = 'removed'), "
-        "max(r.headline_changed) DESC, "
-        "sum(CASE WHEN r.kind = 'substantive' THEN r.words_added + r.words_removed END) DESC, "
-        "r.article LIMIT 1"
-    ).fetchone()
-    return str(row[0]) if row else None
+    taken down. None when no article has a second revision. Read from the tallies' index
+    in that order, so it costs the same at any size."""
+    return tallies.featured(index.db)
 
 
 def archive_identity(index: Index) -> str:

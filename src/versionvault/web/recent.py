@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,6 +14,10 @@ from . import params
 from .site import Site, absolute, format_day, link
 
 __all__ = ["Change", "Featured", "Filters", "RecentPage", "featured", "page", "read_filters"]
+
+_FIGURES: dict[tuple[str, str], tuple[int, int, int]] = {}
+_FIGURES_KEPT = 16
+_FIGURES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,26 @@ def _days(changes: list[Change]) -> tuple[Day, ...]:
     return tuple(Day(label, tuple(rows)) for label, rows in days)
 
 
+def _featured_figures(site: Site, old: Revision, new: Revision) -> tuple[int, int, int]:
+    """Return (words added, removed, paragraphs changed) of the featured diff, remembered by
+    its commits: the home page diffs the featured article once, not at every request."""
+    key = (old.commit, new.commit)
+    with _FIGURES_LOCK:
+        if (found := _FIGURES.get(key)) is not None:
+            return found
+    stats = site.diff(old, new).words.stats
+    figures = (
+        stats.words_added,
+        stats.words_removed,
+        stats.paragraphs_changed + stats.paragraphs_moved,
+    )
+    with _FIGURES_LOCK:
+        _FIGURES[key] = figures
+        while len(_FIGURES) > _FIGURES_KEPT:
+            del _FIGURES[next(iter(_FIGURES))]
+    return figures
+
+
 def featured(site: Site) -> Featured | None:
     """Return the featured change: the computed most telling article, Old Version to now."""
     article_id = site.vault.featured()
@@ -135,16 +160,15 @@ def featured(site: Site) -> Featured | None:
         return None
     old = site.vault.revision(article_id, 1)
     new = site.vault.revision(article_id, "latest")
-    diff = site.diff(old, new)
-    stats = diff.words.stats
+    added, removed, changes = _featured_figures(site, old, new)
     return Featured(
         article=site.vault.article(article_id),
         old=old,
         new=new,
         old_title=old.title,
-        words_added=stats.words_added,
-        words_removed=stats.words_removed,
-        changes=stats.paragraphs_changed + stats.paragraphs_moved,
+        words_added=added,
+        words_removed=removed,
+        changes=changes,
     )
 
 
