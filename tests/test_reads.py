@@ -61,7 +61,9 @@ def _play(vault: Vault, steps: list[tuple[str, str, str, list[str]]]) -> None:
         vault.save_revision(make_article(id=article_id, source=source, title=title, body=body))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=_steps)
 def test_the_tallies_say_what_a_scan_of_every_row_would(tmp_path: Path, steps: list) -> None:
     home = tmp_path / f"archive-{len(list(tmp_path.iterdir()))}"
@@ -126,7 +128,10 @@ def test_recent_changes_read_an_index_in_order_and_stop_at_the_limit(vault: Vaul
         # A scan walks a table or index in the order asked for, and LIMIT stops it (the
         # tallies of sources are one row a source: read whole).
         big = any(f" {t} " in f" {step} " for step in plan for t in _GROWING)
-        assert not big or "LIMIT" in sql or all(step.startswith("SEARCH") for step in plan), (sql, plan)
+        assert not big or "LIMIT" in sql or all(step.startswith("SEARCH") for step in plan), (
+            sql,
+            plan,
+        )
         assert "GROUP BY" not in sql or "source_tallies" in sql, sql
         assert "count(" not in sql, sql
 

@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from .gitfetch import LineRepo
 from .gitwire import (
     CHUNK_SIZE,
     NO_CACHE,
@@ -262,7 +263,8 @@ def _check(repo: Repo, request: UploadRequest) -> None:
 
 def _upload(repo_path: Path, request: UploadRequest, write: Writer) -> None:
     """Answer a checked request; a failure once the answer began is told in band, not raised."""
-    repo = Repo(str(repo_path))
+    shallow = request.depth is not None or request.shallow
+    repo = (Repo if shallow else LineRepo)(str(repo_path))
     began = False
 
     def counted(data: bytes) -> None:
