@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -97,11 +98,66 @@ def _fetch(store: Store, site: str) -> str | None:
         wanted.append(sha.decode())
         return [] if sha in store.repo.object_store else [sha]
 
+    git = shutil.which("git")
     try:
-        client.fetch(path, store.repo, determine_wants=determine_wants)
+        if git is None:
+            client.fetch(path, store.repo, determine_wants=determine_wants)
+        else:
+            with _IndexPack(git, store.path) as index_pack:
+                walker = store.repo.get_graph_walker()
+                client.fetch_pack(path, determine_wants, walker, index_pack.write)
     except (GitProtocolError, HangupException, NotGitRepository, OSError, ValueError) as exc:
         raise StoreError(f"cannot fetch from the primary at {site}: {exc}") from None
     return wanted[0] if wanted else None
+
+
+class _IndexPack:
+    """`git index-pack` taking a fetched pack as it comes: git's C, not Python, resolves its
+    deltas and writes its index into the repository (a thin pack is completed from it).
+
+    Started at the first bytes, so a fetch of nothing runs no git. A pack cut short or
+    refused leaves nothing behind and raises OSError with git's reason.
+    """
+
+    def __init__(self, git: str, repository: Path) -> None:
+        self.command = [git, "--git-dir", str(repository), "index-pack", "--stdin", "--fix-thin"]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def write(self, data: bytes) -> int:
+        if self.process is None:
+            self.process = subprocess.Popen(
+                self.command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(data)
+        except BrokenPipeError:
+            self.finish()
+        return len(data)
+
+    def finish(self) -> None:
+        """Wait for git; raise OSError if it refused the pack."""
+        if self.process is None:
+            return
+        _, error = self.process.communicate()
+        if self.process.returncode:
+            reason = error.decode("utf-8", "replace").strip().splitlines() or ["failed"]
+            raise OSError(f"git index-pack: {reason[-1]}")
+
+    def __enter__(self) -> _IndexPack:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if self.process is None:
+            return
+        if kind is not None:  # SIGTERM: git removes its temporary pack
+            self.process.terminate()
+            self.process.communicate()
+            return
+        self.finish()
 
 
 def _follow(store: Store, site: str) -> tuple[str | None, str | None]:
