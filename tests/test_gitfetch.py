@@ -44,7 +44,7 @@ def _line(repo: Repo) -> list[ObjectID]:
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=_steps, back=st.integers(min_value=1, max_value=12))
 def test_what_a_fetch_sends_is_what_the_client_lacks(

@@ -5,9 +5,14 @@ from __future__ import annotations
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from dulwich.object_store import BaseObjectStore, GraphWalker, MissingObjectFinder
-from dulwich.objects import S_ISGITLINK, Blob, Commit, ObjectID, Tree
-from dulwich.pack import PackHint
+from dulwich.object_store import (
+    BaseObjectStore,
+    DiskObjectStore,
+    GraphWalker,
+    MissingObjectFinder,
+)
+from dulwich.objects import S_ISGITLINK, Blob, Commit, ObjectID, RawObjectID, Tree
+from dulwich.pack import PackHint, UnpackedObject
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -34,7 +39,8 @@ def _tree_changes(
 ) -> None:
     """Add `new` and what under it is not at the same path in `old` (the parent's tree).
 
-    A tree found already was gone through in full then, so it is not gone through again.
+    A tree found already was gone through then against a parent already covered, so it is
+    covered: it is not gone through again.
     """
     if new == old or new in found:
         return
@@ -69,32 +75,77 @@ def objects_after(
 
     Each want's line is walked back to the first commit the client has: those commits, and
     in each the trees and files that differ from its parent's, are what it lacks (it holds
-    everything a commit it has reaches). The walk costs what is new, not the history. None
-    when that does not hold: a want that is not a commit, a merge on the way, or a line that
-    meets no have (dulwich's own finder then answers).
+    everything a commit it has reaches). They are gone through oldest first, so a parent
+    is always covered, by the client or by what was found before it. The walk costs what
+    is new, not the history. None when that does not hold: a want that is not a commit, a
+    merge on the way, or a line that meets no have (dulwich's own finder then answers).
     """
     common = set(haves)
     found: Found = {}
     for want in wants:
-        sha = want
-        while sha not in common and sha not in found:
-            commit = _commit(store, sha)
-            parent = (
-                _commit(store, commit.parents[0]) if commit and len(commit.parents) == 1 else None
-            )
-            if commit is None or parent is None:
+        line: list[tuple[ObjectID, Commit, Commit]] = []  # newest first
+        commit = _commit(store, want)
+        while commit is not None and commit.id not in common and commit.id not in found:
+            parent = _commit(store, commit.parents[0]) if len(commit.parents) == 1 else None
+            if parent is None:
                 return None
+            line.append((commit.id, commit, parent))
+            commit = parent
+        if commit is None:
+            return None
+        for sha, new, old in reversed(line):
             found[sha] = (Commit.type_num, None)
-            _tree_changes(store, commit.tree, parent.tree, found)
-            sha = commit.parents[0]
+            _tree_changes(store, new.tree, old.tree, found)
     return found
 
 
+class _PackLookups(DiskObjectStore):
+    """An object store that finds a few packed objects by their index, not by a pass.
+
+    Dulwich looks for deltas to reuse by reading every object of every pack (to find the
+    few it sends): that costs the history. Up to an eighth of the objects are looked up
+    one by one in the packs' indexes instead.
+    """
+
+    def iter_unpacked_subset(
+        self,
+        shas: Iterable[ObjectID | RawObjectID],
+        *,
+        include_comp: bool = False,
+        allow_missing: bool = False,
+        convert_ofs_delta: bool = True,
+    ) -> Iterator[UnpackedObject]:
+        wanted, packs = set(shas), self.packs
+        if len(wanted) * 8 > sum(len(pack) for pack in packs):
+            yield from super().iter_unpacked_subset(
+                wanted,
+                include_comp=include_comp,
+                allow_missing=allow_missing,
+                convert_ofs_delta=convert_ofs_delta,
+            )
+            return
+        for sha in wanted:
+            pack = next((pack for pack in packs if sha in pack), None)
+            if pack is not None:
+                yield pack.get_unpacked_object(
+                    sha, include_comp=include_comp, convert_ofs_delta=convert_ofs_delta
+                )
+            elif not allow_missing:
+                raise KeyError(sha)
+
+
 class LineRepo(Repo):
-    """A repository whose upload-pack finds a fetch's objects with `objects_after`.
+    """A repository whose upload-pack finds a fetch's objects with `objects_after`, and
+    the stored deltas it can send again by their packs' indexes (`_PackLookups`).
 
     Only for requests without depth or shallow lines: a shallow fetch is dulwich's to walk.
     """
+
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        opened = self.object_store
+        self.object_store = _PackLookups.from_config(opened.path, self.get_config())
+        opened.close()
 
     def find_missing_objects(
         self,
