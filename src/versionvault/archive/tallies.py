@@ -17,11 +17,11 @@ CREATE INDEX IF NOT EXISTS article_tallies_telling
 CREATE TABLE IF NOT EXISTS source_tallies (
     source TEXT PRIMARY KEY, articles INTEGER NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS tally_revision AFTER INSERT ON revisions BEGIN
+CREATE TRIGGER IF NOT EXISTS tally_revision AFTER INSERT ON revisions
+    WHEN new.number > 1 BEGIN
     INSERT INTO article_tallies VALUES (
-        new.article, new.number > 1, new.number > 1 AND new.headline_changed,
-        CASE WHEN new.number > 1 AND new.kind = 'substantive'
-            THEN new.words_added + new.words_removed END, 0
+        new.article, 1, new.headline_changed,
+        CASE WHEN new.kind = 'substantive' THEN new.words_added + new.words_removed END, 0
     ) ON CONFLICT (article) DO UPDATE SET
         later = later + excluded.later,
         headline = max(headline, excluded.headline),
@@ -39,13 +39,13 @@ CREATE TRIGGER IF NOT EXISTS tally_article AFTER INSERT ON articles BEGIN
 END;
 """
 """The tables, their index and the triggers that keep them as revisions, events and
-articles are inserted (an article's row is inserted once, at its first revision)."""
+articles are inserted: an article has a row of tallies from its second revision (or its
+removal) on; its row in `articles` is inserted once, at its first revision."""
 
 _BACKFILL = (
-    "INSERT INTO article_tallies SELECT article, sum(number > 1), "
-    "max(number > 1 AND headline_changed), "
-    "sum(CASE WHEN number > 1 AND kind = 'substantive' THEN words_added + words_removed END), "
-    "0 FROM revisions GROUP BY article",
+    "INSERT INTO article_tallies SELECT article, count(*), max(headline_changed), "
+    "sum(CASE WHEN kind = 'substantive' THEN words_added + words_removed END), 0 "
+    "FROM revisions WHERE number > 1 GROUP BY article",
     "INSERT INTO article_tallies SELECT DISTINCT article, 0, 0, NULL, 1 FROM events "
     "WHERE event = 'removed' ON CONFLICT (article) DO UPDATE SET removed = 1",
     "INSERT INTO source_tallies SELECT source, count(*) FROM articles GROUP BY source",
