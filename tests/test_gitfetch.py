@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from dulwich.object_store import MissingObjectFinder
 from dulwich.objects import ObjectID, ShaFile
+from dulwich.protocol import pkt_line
 from dulwich.repo import Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from versionvault.archive import Vault
 from versionvault.gitfetch import objects_after
 from versionvault.text import make_article
 from versionvault.web import create_app
 
-from .conftest import git
+from .conftest import git, newsroom_lines, run_cli
 from .serving import serve
 
+_ADVERTISEMENT = "application/x-git-upload-pack-advertisement"
+_RESULT = "application/x-git-upload-pack-result"
 _steps = st.lists(
     st.tuples(st.sampled_from(("a", "b", "c")), st.sampled_from(("edit", "revert", "remove"))),
     min_size=2,
@@ -153,3 +163,61 @@ def _loose(repo: Path) -> int:
         line.split(": ") for line in git("--git-dir", str(repo), "count-objects", "-v").splitlines()
     )
     return int(counts["count"])
+
+
+def test_a_replica_syncs_with_and_without_git(
+    vault: Vault, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault.import_records(newsroom_lines())
+    everywhere = os.environ["PATH"]
+    with serve(create_app(vault)) as base:
+        for name, path in (("with-git", everywhere), ("without-git", str(tmp_path))):
+            monkeypatch.setenv("PATH", path)
+            assert (shutil.which("git") is None) == (name == "without-git")
+            replica = tmp_path / name
+            made = run_cli(replica, "replica", "init", base)
+            assert made.exit_code == 0, made.output
+            saved = vault.save_revision(
+                make_article(id=f"story-{name}", source="desk", title="T", body="New.")
+            )
+            synced = run_cli(replica, "replica", "sync")
+            assert synced.exit_code == 0, synced.output
+            monkeypatch.setenv("PATH", everywhere)
+            assert _tip(replica) == saved.commit
+            assert not list((replica / "articles.git" / "objects" / "pack").glob("tmp_*"))
+            git("--git-dir", str(replica / "articles.git"), "fsck", "--strict")
+
+
+def _broken_primary(sha: str) -> Starlette:
+    """A primary whose upload-pack answers a pack that is not one."""
+
+    async def refs(request: Request) -> Response:
+        lines = [b"# service=git-upload-pack\n", None, f"{sha} refs/heads/main\0ofs-delta\n"]
+        body = b"".join(pkt_line(x if isinstance(x, bytes | None) else x.encode()) for x in lines)
+        return Response(body + pkt_line(None), media_type=_ADVERTISEMENT)
+
+    async def upload(request: Request) -> Response:
+        await request.body()
+        pack = b"PACK\x00\x00\x00\x02\x00\x00\x00\x01" + b"\x95\x0anot zlib at all" + b"\0" * 20
+        return Response(pkt_line(b"NAK\n") + pack, media_type=_RESULT)
+
+    return Starlette(
+        routes=[
+            Route("/archive.git/info/refs", refs),
+            Route("/archive.git/git-upload-pack", upload, methods=["POST"]),
+        ]
+    )
+
+
+def test_a_broken_pack_from_a_primary_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    with serve(_broken_primary("1" * 40)) as base:
+        replica = tmp_path / "replica"
+        failed = run_cli(replica, "replica", "init", base)
+    assert failed.exit_code == 1
+    assert failed.output.startswith(f"error: cannot fetch from the primary at {base}: ")
+    assert failed.output.count("\n") == 1
+    assert not replica.exists()
+
+
+def _tip(home: Path) -> str:
+    return git("--git-dir", str(home / "articles.git"), "rev-parse", "main").strip()

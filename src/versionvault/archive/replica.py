@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dulwich.client import get_transport_and_path
 from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
+from dulwich.object_store import GraphWalker
 from dulwich.objects import ObjectID
 from dulwich.refs import Ref
 
@@ -104,11 +105,34 @@ def _fetch(store: Store, site: str) -> str | None:
             client.fetch(path, store.repo, determine_wants=determine_wants)
         else:
             with _IndexPack(git, store.path) as index_pack:
-                walker = store.repo.get_graph_walker()
+                walker = _FirstHaves(store.repo.get_graph_walker())
                 client.fetch_pack(path, determine_wants, walker, index_pack.write)
     except (GitProtocolError, HangupException, NotGitRepository, OSError, ValueError) as exc:
         raise StoreError(f"cannot fetch from the primary at {site}: {exc}") from None
     return wanted[0] if wanted else None
+
+
+class _FirstHaves:
+    """The replica's main and its nearest ancestors as haves, at most `limit` of them.
+
+    A primary's main extends the replica's, so its tip is found at once; reading (and the
+    primary checking) 256 haves, as dulwich offers, would cost more than the fetch. If the
+    primary rewrote main beyond them, it sends main whole.
+    """
+
+    def __init__(self, walker: GraphWalker, limit: int = 32) -> None:
+        self.walker = walker
+        self.left = limit
+
+    def __next__(self) -> ObjectID | None:
+        self.left -= 1
+        return next(self.walker) if self.left >= 0 else None
+
+    def ack(self, sha: ObjectID, /) -> None:
+        self.walker.ack(sha)
+
+    def nak(self) -> None:
+        self.walker.nak()
 
 
 class _IndexPack:
