@@ -10,7 +10,9 @@ process holding a replica (a copy of the primary, named as a replica of its own 
 syncs when told to, in-process (fetch, move main, catch the index up). Then, run after run, a
 new revision is saved on the primary and each replica syncs it, old and new in turn (the order
 flipping), with `git fetch` of the same change into a bare clone as a yardstick; the same for a
-sync that finds nothing new. The table gives medians, new / old and new / git fetch.
+sync that finds nothing new. With `--inits N`, `replica init` (a process) from each server
+is timed N times too, beside `git clone --bare`. The table gives medians, new / old and
+new / git.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def main() -> None:
     parser.add_argument("--revisions", type=int, default=5000)
     parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--inits", type=int, default=0, help="time replica init N times")
     parser.add_argument("--dir", type=Path, help="keep the primary here for the next run")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -141,6 +144,21 @@ def main() -> None:
         return time.perf_counter() - began
 
     timed: dict[str, list[float]] = {}
+    for run in range(args.inits):
+        for code in list(codes)[:: 1 if run % 2 else -1]:
+            home = folder / f"init-{code}"
+            shutil.rmtree(home, ignore_errors=True)
+            port = 18731 + list(codes).index(code)
+            command = ["-m", "versionvault", "--archive", str(home), "replica", "init"]
+            began = time.perf_counter()
+            _Process(codes[code], *command, f"http://127.0.0.1:{port}").proc.wait()
+            timed.setdefault(f"{code} init", []).append(time.perf_counter() - began)
+            shutil.rmtree(home)
+        began = time.perf_counter()
+        clone = ["git", "clone", "-q", "--bare", "http://127.0.0.1:18732/archive.git"]
+        subprocess.run([*clone, str(folder / "init-git")], check=True)
+        timed.setdefault("git init", []).append(time.perf_counter() - began)
+        shutil.rmtree(folder / "init-git")
     try:
         with Vault.open(primary_home) as primary:
             for run in range(args.runs):
@@ -166,9 +184,12 @@ def main() -> None:
     print(
         f"{'sync of':<20}{'old ms':>10}{'new ms':>10}{'git fetch':>11}{'new/old':>9}{'new/git':>9}"
     )
-    for what in ("one new revision", "nothing new"):
+    for what in ("one new revision", "nothing new", "init"):
+        if f"new {what}" not in median:
+            continue
         old, new, git = (median[f"{code} {what}"] for code in ("old", "new", "git"))
-        print(f"{what:<20}{old:>10.1f}{new:>10.1f}{git:>11.1f}{new / old:>9.2f}{new / git:>9.2f}")
+        label = "(replica init, clone)" if what == "init" else what
+        print(f"{label:<20}{old:>10.1f}{new:>10.1f}{git:>11.1f}{new / old:>9.2f}{new / git:>9.2f}")
 
 
 if __name__ == "__main__":
