@@ -177,7 +177,11 @@ class _Import:
         self.archived = archived
         self.saved = self.unchanged = 0
         self.latest: dict[str, _Latest] = {}
-        index.catch_up(store)
+        try:  # an index behind must catch up first: on a full disk, say it as for a batch
+            index.catch_up(store)
+        except DiskFull as full:
+            stopped = "the import stopped at line 1: the 0 revisions before it were saved"
+            raise DiskFull(full.what, stopped) from None
         self.left = index.last_commit()
         self.start = index.last_seq()
 
