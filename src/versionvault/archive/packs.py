@@ -5,9 +5,12 @@ from __future__ import annotations
 import binascii
 import bisect
 import hashlib
+import mmap
 import os
 import tempfile
 import zlib
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +18,11 @@ from pathlib import Path
 from dulwich.object_store import DiskObjectStore, PackBasedObjectStore
 from dulwich.objects import Blob, Tree, object_header
 from dulwich.pack import (
+    DELTA_TYPES,
     OFS_DELTA,
+    Pack,
     UnpackedObject,
+    apply_delta,
     iter_sha1,
     pack_object_header,
     write_pack_data,
@@ -26,11 +32,22 @@ from dulwich.pack import (
 from .commits import StoreError
 from .deltas import delta as make_delta
 
-__all__ = ["DIR_MODE", "FILE_MODE", "Raw", "TreeBuilder", "blob_sha", "write_loose", "write_pack"]
+__all__ = [
+    "DIR_MODE",
+    "FILE_MODE",
+    "Raw",
+    "TreeBuilder",
+    "blob_sha",
+    "pack_contents",
+    "write_loose",
+    "write_pack",
+]
 
 FILE_MODE = 0o100644
 DIR_MODE = 0o040000
 _MAX_DELTA_DEPTH = 50  # deltas a read may have to apply: git's own default depth
+_BASES_KEPT = 32 * 1024 * 1024  # bytes of trees and commits kept as delta bases, reading a pack
+_RELEASE_EVERY = 64 * 1024 * 1024  # bytes of a pack read before the pages behind are let go
 
 
 def _pack_entry(raw: Raw, level: int, store: PackBasedObjectStore) -> UnpackedObject:
@@ -206,3 +223,64 @@ def write_loose(store: DiskObjectStore, raw: Raw) -> None:
         raise
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def pack_contents(pack: Pack) -> Iterator[tuple[int, bytes | None]]:
+    """Yield (type number, bytes) for every object in a pack, in the pack's own order; a
+    blob's bytes are None (its delta is never applied).
+
+    The pack is read once from front to back. An offset delta's base always comes before it,
+    so the last trees and commits read are kept as bases (up to _BASES_KEPT bytes), and each
+    object's type is known from its base's; a base not kept is read as dulwich reads it. The
+    pages read are let go as the reading moves on, so memory is a byte and an offset an
+    object, whatever the pack's size.
+    """
+    data = pack.data
+    offsets: array[int] = array("Q")
+    kinds = bytearray()
+    kept: OrderedDict[int, bytes] = OrderedDict()
+    held = released = 0
+    for entry in data.iter_unpacked():
+        offset = entry.offset
+        assert offset is not None
+        kind, body = entry.pack_type_num, b"".join(entry.decomp_chunks)
+        if kind in DELTA_TYPES:
+            base = _base_offset(pack, offset, entry)
+            at = bisect.bisect_left(offsets, base)
+            kind = kinds[at] if at < len(kinds) and offsets[at] == base else 0
+            if kind != Blob.type_num:
+                source = kept.get(base)
+                if source is None:
+                    kind, chunks = pack.resolve_object(base, *data.get_object_at(base))
+                    source = b"".join(chunks)  # type: ignore[arg-type]
+                body = b"".join(apply_delta(source, body))
+        offsets.append(offset)
+        kinds.append(kind)
+        if kind == Blob.type_num:
+            yield kind, None
+            continue
+        kept[offset] = body
+        held += len(body)
+        while held > _BASES_KEPT:
+            held -= len(kept.popitem(last=False)[1])
+        yield kind, body
+        if offset - released > 2 * _RELEASE_EVERY:
+            released = _release(data._buffer(), released, offset - _RELEASE_EVERY)
+
+
+def _base_offset(pack: Pack, offset: int, entry: UnpackedObject) -> int:
+    """Return where a delta's base is in the pack (a ref delta's base may come after it)."""
+    if entry.pack_type_num == OFS_DELTA:
+        assert isinstance(entry.delta_base, int)
+        return offset - entry.delta_base
+    assert isinstance(entry.delta_base, bytes)
+    return int(pack.index.object_offset(entry.delta_base))
+
+
+def _release(contents: bytes | mmap.mmap, start: int, end: int) -> int:
+    """Let the kernel drop the mapped pages of a pack between two offsets; return the end."""
+    page = mmap.PAGESIZE
+    start, end = start // page * page, end // page * page
+    if isinstance(contents, mmap.mmap) and end > start:
+        contents.madvise(mmap.MADV_DONTNEED, start, end - start)
+    return end

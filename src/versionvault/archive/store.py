@@ -17,7 +17,7 @@ from dulwich.repo import Repo
 
 from .commits import CommitRecord, StoreError, check_path, from_git_time, parse_trailers
 from .errors import DiskFull
-from .packs import Raw, write_loose, write_pack
+from .packs import Raw, pack_contents, write_loose, write_pack
 from .paths import DATED, FLAT, LAYOUTS, capture_path, trailer_path
 from .transaction import Transaction
 from .trees import Audit, Trees
@@ -299,21 +299,24 @@ class Store:
         return audit
 
     def raw_objects(self) -> Iterator[tuple[str, str, bytes]]:
-        """Yield every object stored, reachable or not: (sha, kind, bytes as git hashed them).
+        """Yield every commit and tree stored, reachable or not: (sha, kind, bytes as git
+        hashed them); blobs are passed over unread.
 
-        Pack by pack, then the loose ones: an object stored twice is yielded twice, so that
-        memory does not grow with the number of objects.
+        Pack by pack, each in its own order, then the loose ones: an object stored twice is
+        yielded twice, so that memory does not grow with the number of objects.
         """
         store = self.repo.object_store
         for pack in store.packs:  # a lookup across every pack would cost far more
-            for sha in pack:
-                type_num, data = pack.get_raw(sha)
-                yield sha.decode(), _KINDS.get(type_num, "tag"), data
+            for type_num, data in pack_contents(pack):
+                if data is not None:
+                    kind = _KINDS.get(type_num, "tag")
+                    yield Raw.of(type_num, data).sha.decode(), kind, data
         for loose in sorted((self.path / "objects").glob("[0-9a-f][0-9a-f]/*")):
             name = loose.parent.name + loose.name
             if len(name) == 40 and not loose.name.startswith("tmp"):
                 type_num, data = store.get_raw(ObjectID(name.encode()))
-                yield name, _KINDS.get(type_num, "tag"), data
+                if type_num != Blob.type_num:
+                    yield name, _KINDS.get(type_num, "tag"), data
 
     def reopen(self) -> None:
         """Reopen the repository (after git rewrote its packs)."""
