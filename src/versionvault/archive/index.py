@@ -10,12 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from ..diff import count_words
-from ..text import CJK_RUN, Article, InvalidArticle, cjk_tokens, parse_article
+from ..text import Article, InvalidArticle, parse_article
 from . import tallies
 from .commits import CommitRecord, StoreError
 from .database import Connections
 from .errors import DiskFull
-from .rows import EVENT_COLUMNS, REVISION_COLUMNS, Event, Revision, event_of, revision_of
+from .rows import (
+    EVENT_COLUMNS,
+    REVISION_COLUMNS,
+    Event,
+    Revision,
+    add_event,
+    add_revision,
+    event_of,
+    revision_of,
+)
 from .store import Store
 
 __all__ = ["Index", "Known"]
@@ -57,6 +66,18 @@ CREATE INDEX IF NOT EXISTS events_by_article ON events (article, seq);
 CREATE INDEX IF NOT EXISTS events_by_source ON events (source, seq);
 """
 _DERIVED = ("articles", "revisions", "events", "revision_text", *tallies.TABLES)
+# Indexes no insert needs: a whole history is indexed without them and they are built at the
+# end, each in one sort, rather than grown row by row at random places all along.
+_DEFERRED = (
+    "articles_by_source",
+    "articles_by_latest",
+    "revisions_by_source",
+    "revisions_by_kind",
+    "revisions_by_editor",
+    "revisions_by_url",
+)
+_BULK_CACHE = -64 * 1024  # KiB of SQLite page cache while indexing a whole history
+_BULK_BATCH = 5000  # commits a transaction then
 Known = tuple[CommitRecord, Article, int]
 """A commit just written, with its article and the words in its body."""
 
@@ -67,6 +88,7 @@ class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connections = Connections(path)
+        self._cache = -2000  # SQLite's page cache (KiB), as it was before a bulk catch-up
         self.ensure(_META)
         self._drop_if_outdated()
         if self.ensure(_SCHEMA + _EVENT_SCHEMA):
@@ -168,33 +190,51 @@ class Index:
         tip = store.tip()
         if tip == self.last_commit():
             return 0
-        added = 0
-        with self._write() as db:
-            last = self.last_commit()
-            tip = store.tip()  # again: another process may have indexed and written meanwhile
-            records: Iterable[tuple[CommitRecord, Article | None, int | None]]
-            if _is_chain(known, last, tip):
-                records = known
-            else:
-                if last is not None and not store.on_main(last):
-                    self._clear(db)
-                    last = None
-                records = ((record, None, None) for record in store.walk(last, tip))
-            for record, article, words in records:
-                if "Event" in record.trailers:
-                    self._add_event(db, record)
+        added, bulk = 0, False
+        try:
+            with self._write() as db:
+                last = self.last_commit()
+                tip = store.tip()  # again: another process may have indexed meanwhile
+                records: Iterable[tuple[CommitRecord, Article | None, int | None]]
+                if _is_chain(known, last, tip):
+                    records = known
                 else:
-                    self._add(db, store, record, article, words)
-                    if progress:
-                        progress(1)
-                added += 1
-                if added % batch == 0:
-                    self._set_last(db, record.sha)
-                    db.execute("COMMIT")
-                    db.execute("BEGIN IMMEDIATE")
-            if tip is not None:
-                self._set_last(db, tip)
+                    if last is not None and not store.on_main(last):
+                        self._clear(db)
+                        last = None
+                    bulk = last is None and not self.last_seq()
+                    if bulk:
+                        batch = self._bulk(db, batch)
+                    records = ((record, None, None) for record in store.walk(last, tip))
+                for record, article, words in records:
+                    if "Event" in record.trailers:
+                        add_event(db, record)
+                    else:
+                        self._add(db, store, record, article, words)
+                        if progress:
+                            progress(1)
+                    added += 1
+                    if added % batch == 0:
+                        self._set_last(db, record.sha)
+                        db.execute("COMMIT")
+                        db.execute("BEGIN IMMEDIATE")
+                if tip is not None:
+                    self._set_last(db, tip)
+        finally:
+            if bulk:
+                self._connections.for_writing().execute(f"PRAGMA cache_size = {self._cache}")
+                self.ensure(_SCHEMA)  # each index built once, from sorted rows
         return added
+
+    def _bulk(self, db: sqlite3.Connection, batch: int) -> int:
+        """Ready an empty index for a whole history: the lookups' indexes are dropped until
+        the end (an interrupted build gets them back when next opened), the page cache
+        is larger (but bounded), and transactions longer; return their length."""
+        self._cache = int(db.execute("PRAGMA cache_size").fetchone()[0])
+        db.execute(f"PRAGMA cache_size = {_BULK_CACHE}")
+        for name in _DEFERRED:
+            db.execute(f"DROP INDEX IF EXISTS {name}")
+        return max(batch, _BULK_BATCH)
 
     def rebuild(self, store: Store, progress: Callable[[int], None] | None = None) -> int:
         """Drop everything and index main from its first commit (`progress`: 1 a revision)."""
@@ -221,78 +261,15 @@ class Index:
         article: Article | None,
         words: int | None,
     ) -> None:
-        trailers = record.trailers
-        article_id = trailers.get("Article", "")
         if article is None:
             try:
-                article = parse_article(store.read_blob(record.blob), article_id, strict=False)
+                text = store.read_blob(record.blob)
+                article = parse_article(text, record.trailers.get("Article", ""), strict=False)
             except (InvalidArticle, StoreError, UnicodeDecodeError) as exc:
                 raise StoreError(
                     f"commit {record.sha} holds an unreadable article: {exc}"
                 ) from None
-        previous = db.execute(
-            "SELECT number, title FROM revisions WHERE article = ? ORDER BY number DESC LIMIT 1",
-            (article_id,),
-        ).fetchone()
-        number = int(trailers.get("Revision", "0") or 0) or (previous[0] + 1 if previous else 1)
-        added, removed = _parse_words(trailers.get("Words", ""))
-        values = (
-            article_id,
-            article.source,
-            number,
-            record.sha,
-            record.blob,
-            record.author,
-            trailers.get("Editor", ""),
-            record.author_time.isoformat(),
-            trailers.get("Observed", record.commit_time.isoformat()),
-            record.commit_time.isoformat(),
-            article.title,
-            article.url,
-            count_words(article.body) if words is None else words,
-            added,
-            removed,
-            trailers.get("Kind", "substantive"),
-            int(previous is not None and previous[1] != article.title),
-            trailers.get("Note", ""),
-        )
-        cursor = db.execute(
-            f"INSERT INTO revisions ({REVISION_COLUMNS}) VALUES ({', '.join('?' * len(values))})",
-            values,
-        )
-        seq = cursor.lastrowid
-        text = f"{article.title}\n{article.body}"
-        cjk = cjk_tokens(text) if CJK_RUN.search(text) else ""  # one pass for most texts
-        db.execute(
-            "INSERT INTO revision_text (rowid, title, body, cjk) VALUES (?, ?, ?, ?)",
-            (seq, article.title, article.body, cjk),
-        )
-        db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-            "title = excluded.title, url = excluded.url, revisions = revisions + 1, "
-            "latest_seq = excluded.latest_seq",
-            (article_id, article.source, article.title, article.url, seq, seq, record.path),
-        )
-
-    def _add_event(self, db: sqlite3.Connection, record: CommitRecord) -> None:
-        trailers = record.trailers
-        article_id = trailers.get("Article", "")
-        previous = db.execute(
-            "SELECT max(number) FROM revisions WHERE article = ?", (article_id,)
-        ).fetchone()
-        values = (
-            article_id,
-            trailers.get("Source", ""),
-            trailers.get("Event", ""),
-            record.sha,
-            int(previous[0] or 0),
-            record.author,
-            trailers.get("Observed", record.author_time.isoformat()),
-            record.commit_time.isoformat(),
-            trailers.get("Url", ""),
-            trailers.get("Note", ""),
-        )
-        db.execute(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 10)})", values)
+        add_revision(db, record, article, count_words(article.body) if words is None else words)
 
     def events(self, article_id: str = "") -> list[Event]:
         """Return an article's events (every event if no id is given), oldest first."""
@@ -391,8 +368,3 @@ def _is_chain(known: Sequence[Known], last: str | None, tip: str | None) -> bool
             return False
         parent = record.sha
     return True
-
-
-def _parse_words(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r"\+(\d+) -(\d+)", text.strip())
-    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dulwich.object_store import DiskObjectStore, PackBasedObjectStore
-from dulwich.objects import Blob, Tree, object_header
+from dulwich.objects import Blob, RawObjectID, Tree, object_header
 from dulwich.pack import (
     DELTA_TYPES,
     OFS_DELTA,
@@ -274,7 +274,7 @@ def _base_offset(pack: Pack, offset: int, entry: UnpackedObject) -> int:
         assert isinstance(entry.delta_base, int)
         return offset - entry.delta_base
     assert isinstance(entry.delta_base, bytes)
-    return int(pack.index.object_offset(entry.delta_base))
+    return int(pack.index.object_offset(RawObjectID(entry.delta_base)))
 
 
 def _release(contents: bytes | mmap.mmap, start: int, end: int) -> int:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from ..text import CJK_RUN, Article, cjk_tokens
+from .commits import CommitRecord
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -13,6 +17,8 @@ __all__ = [
     "ArticleRow",
     "Event",
     "Revision",
+    "add_event",
+    "add_revision",
     "event_of",
     "event_rows",
     "number_at",
@@ -164,3 +170,81 @@ def numbering_problems(db: sqlite3.Connection) -> list[str]:
         "ORDER BY r.seq LIMIT 100"
     ).fetchall()
     return [f"{r[0]}: revision {r[1]} does not follow revision {r[1] - 1}" for r in rows]
+
+
+def add_revision(
+    db: sqlite3.Connection, record: CommitRecord, article: Article, words: int
+) -> None:
+    """Index one revision: its row, its text for search, and its article's row."""
+    trailers = record.trailers
+    article_id = trailers.get("Article", "")
+    previous = db.execute(
+        "SELECT number, title FROM revisions WHERE article = ? ORDER BY number DESC LIMIT 1",
+        (article_id,),
+    ).fetchone()
+    number = int(trailers.get("Revision", "0") or 0) or (previous[0] + 1 if previous else 1)
+    added, removed = _parse_words(trailers.get("Words", ""))
+    values = (
+        article_id,
+        article.source,
+        number,
+        record.sha,
+        record.blob,
+        record.author,
+        trailers.get("Editor", ""),
+        record.author_time.isoformat(),
+        trailers.get("Observed", record.commit_time.isoformat()),
+        record.commit_time.isoformat(),
+        article.title,
+        article.url,
+        words,
+        added,
+        removed,
+        trailers.get("Kind", "substantive"),
+        int(previous is not None and previous[1] != article.title),
+        trailers.get("Note", ""),
+    )
+    cursor = db.execute(
+        f"INSERT INTO revisions ({REVISION_COLUMNS}) VALUES ({', '.join('?' * len(values))})",
+        values,
+    )
+    seq = cursor.lastrowid
+    text = f"{article.title}\n{article.body}"
+    cjk = "" if text.isascii() or not CJK_RUN.search(text) else cjk_tokens(text)
+    db.execute(
+        "INSERT INTO revision_text (rowid, title, body, cjk) VALUES (?, ?, ?, ?)",
+        (seq, article.title, article.body, cjk),
+    )
+    db.execute(
+        "INSERT INTO articles VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "title = excluded.title, url = excluded.url, revisions = revisions + 1, "
+        "latest_seq = excluded.latest_seq",
+        (article_id, article.source, article.title, article.url, seq, seq, record.path),
+    )
+
+
+def add_event(db: sqlite3.Connection, record: CommitRecord) -> None:
+    """Index one event commit (a removal, a feed left), after the article's last revision."""
+    trailers = record.trailers
+    article_id = trailers.get("Article", "")
+    previous = db.execute(
+        "SELECT max(number) FROM revisions WHERE article = ?", (article_id,)
+    ).fetchone()
+    values = (
+        article_id,
+        trailers.get("Source", ""),
+        trailers.get("Event", ""),
+        record.sha,
+        int(previous[0] or 0),
+        record.author,
+        trailers.get("Observed", record.author_time.isoformat()),
+        record.commit_time.isoformat(),
+        trailers.get("Url", ""),
+        trailers.get("Note", ""),
+    )
+    db.execute(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 10)})", values)
+
+
+def _parse_words(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\+(\d+) -(\d+)", text.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)

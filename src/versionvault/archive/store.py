@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ _KINDS = {Commit.type_num: "commit", Tree.type_num: "tree", Blob.type_num: "blob
 _LAYOUT = ((b"versionvault",), b"layout")
 _CACHE_PER_PACK = 8 * 1024 * 1024  # dulwich caches up to 96 MiB of objects in every pack
 _COMMITS_KEPT = 8
+_CHAIN_KEPT = 20 * 50_000  # bytes of a walk's way back kept in memory: 50,000 commits
 
 
 _STALE_REF_LOCK_SECONDS = 1.0
@@ -100,10 +102,13 @@ class Store:
 
     def read_blob(self, sha: str) -> str:
         """Return a blob's text."""
-        blob = self.repo[sha.encode()]
-        if not isinstance(blob, Blob):
+        try:
+            type_num, data = self.repo.object_store.get_raw(_oid(sha))
+        except KeyError:
+            raise StoreError(f"file {sha} is missing") from None
+        if type_num != Blob.type_num:
             raise StoreError(f"{sha} is not a file")
-        return blob.data.decode()
+        return data.decode()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -188,21 +193,45 @@ class Store:
     ) -> Iterator[CommitRecord]:
         """Yield commits on main after `since` (exclusive) up to `tip` (main's), oldest first.
 
-        The way back is kept as 20 bytes a commit, so a walk of millions stays small. Without
-        `blobs`, records are not looked up in their trees (`blob` is "", see `record`).
+        The way back is read as the commits' raw bytes (their parent lines alone) and kept as
+        20 bytes a commit, spilled to a temporary file past _CHAIN_KEPT, so a walk of
+        millions stays small. Without `blobs`, records are not looked up in their trees
+        (`blob` is "", see `record`).
         """
-        chain = bytearray()
         sha = tip or self.tip()
-        current = sha.encode() if sha else None
         stop = since.encode() if since else None
-        while current is not None and current != stop:
-            chain += bytes.fromhex(current.decode())
-            parents = self._commit(current).parents
-            current = parents[0] if parents else None
-        if stop is not None and current != stop:
-            raise StoreError(f"{since} is not on main")
-        for end in range(len(chain), 0, -20):
-            yield self.record(chain[end - 20 : end].hex(), blobs)
+        with tempfile.TemporaryFile() as spill:
+            chain, spilled = bytearray(), 0
+            current = sha.encode() if sha else None
+            while current is not None and current != stop:
+                chain += bytes.fromhex(current.decode())
+                if len(chain) >= _CHAIN_KEPT:
+                    spill.write(chain)
+                    spilled += len(chain)
+                    chain.clear()
+                current = self._parent(current)
+            if stop is not None and current != stop:
+                raise StoreError(f"{since} is not on main")
+            while True:
+                for end in range(len(chain), 0, -20):
+                    yield self.record(chain[end - 20 : end].hex(), blobs)
+                if not spilled:
+                    return
+                spill.seek(spilled - _CHAIN_KEPT)
+                chain = bytearray(spill.read(_CHAIN_KEPT))
+                spilled -= _CHAIN_KEPT
+
+    def _parent(self, sha: bytes) -> bytes | None:
+        """Return a commit's first parent, read from its raw bytes alone (None for a root)."""
+        try:
+            type_num, data = self.repo.object_store.get_raw(ObjectID(sha))
+        except KeyError:
+            raise StoreError(f"commit {sha.decode()} is missing") from None
+        if type_num != Commit.type_num:
+            raise NotCommitError(sha)
+        header = data[: data.find(b"\n\n")]
+        at = header.find(b"\nparent ")
+        return None if at < 0 else header[at + 8 : at + 48]
 
     def _commit(self, sha: bytes) -> Commit:
         """Return a commit object; the last few are kept (a walk reads each more than once)."""
