@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..diff import count_words
-from ..text import Article, InvalidArticle, parse_article
+from ..text import Article
 from . import tallies
-from .commits import CommitRecord, StoreError
+from .commits import CommitRecord
 from .database import Connections
 from .errors import DiskFull
+from .history import Revisit, revisits
 from .rows import (
     EVENT_COLUMNS,
     REVISION_COLUMNS,
@@ -195,7 +195,7 @@ class Index:
             with self._write() as db:
                 last = self.last_commit()
                 tip = store.tip()  # again: another process may have indexed meanwhile
-                records: Iterable[tuple[CommitRecord, Article | None, int | None]]
+                records: Iterable[Revisit]
                 if _is_chain(known, last, tip):
                     records = known
                 else:
@@ -205,12 +205,13 @@ class Index:
                     bulk = last is None and not self.last_seq()
                     if bulk:
                         batch = self._bulk(db, batch)
-                    records = ((record, None, None) for record in store.walk(last, tip))
+                    records = revisits(store, last, tip)
                 for record, article, words in records:
                     if "Event" in record.trailers:
                         add_event(db, record)
                     else:
-                        self._add(db, store, record, article, words)
+                        assert article is not None and words is not None
+                        add_revision(db, record, article, words)
                         if progress:
                             progress(1)
                     added += 1
@@ -252,24 +253,6 @@ class Index:
 
     def _set_last(self, db: sqlite3.Connection, sha: str) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('last_commit', ?)", (sha,))
-
-    def _add(
-        self,
-        db: sqlite3.Connection,
-        store: Store,
-        record: CommitRecord,
-        article: Article | None,
-        words: int | None,
-    ) -> None:
-        if article is None:
-            try:
-                text = store.read_blob(record.blob)
-                article = parse_article(text, record.trailers.get("Article", ""), strict=False)
-            except (InvalidArticle, StoreError, UnicodeDecodeError) as exc:
-                raise StoreError(
-                    f"commit {record.sha} holds an unreadable article: {exc}"
-                ) from None
-        add_revision(db, record, article, count_words(article.body) if words is None else words)
 
     def events(self, article_id: str = "") -> list[Event]:
         """Return an article's events (every event if no id is given), oldest first."""
