@@ -111,10 +111,9 @@ def test_reindex_and_verify_memory_does_not_grow_with_the_history(
     for start, size in ((0, 1000), (1000, 4000)):
         part = tmp_path / f"part-{size}.jsonl"
         part.write_text("\n".join(lines[start:size]) + "\n")
+        command = [sys.executable, "-m", "versionvault", "--archive", str(home), "import"]
         imported = subprocess.run(
-            [sys.executable, "-m", "versionvault", "--archive", str(home), "import", str(part)]
-            + ["--archived", ARCHIVED],
-            capture_output=True,
+            [*command, str(part), "--archived", ARCHIVED], capture_output=True
         )
         assert imported.returncode == 0, imported.stderr
         for command in ("reindex", "verify"):
