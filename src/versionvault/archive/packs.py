@@ -39,6 +39,7 @@ __all__ = [
     "TreeBuilder",
     "blob_sha",
     "pack_contents",
+    "release_pages",
     "write_loose",
     "write_pack",
 ]
@@ -284,3 +285,15 @@ def _release(contents: bytes | mmap.mmap, start: int, end: int) -> int:
     if isinstance(contents, mmap.mmap) and end > start:
         contents.madvise(mmap.MADV_DONTNEED, start, end - start)
     return end
+
+
+def release_pages(pack: Pack) -> None:
+    """Let the kernel drop every page of a pack and its index mapped into this process.
+
+    A walk through all of history touches every page of every pack; they stay counted in
+    the process's memory (though the kernel may take them back) unless let go. Read again,
+    they come back from the page cache.
+    """
+    for contents in (pack.data._buffer(), getattr(pack.index, "_contents", None)):
+        if isinstance(contents, mmap.mmap):
+            _release(contents, 0, len(contents))

@@ -18,7 +18,7 @@ from dulwich.repo import Repo
 
 from .commits import CommitRecord, StoreError, check_path, from_git_time, parse_trailers
 from .errors import DiskFull
-from .packs import Raw, pack_contents, write_loose, write_pack
+from .packs import Raw, pack_contents, release_pages, write_loose, write_pack
 from .paths import DATED, FLAT, LAYOUTS, capture_path, trailer_path
 from .transaction import Transaction
 from .trees import Audit, Trees
@@ -32,6 +32,7 @@ _KINDS = {Commit.type_num: "commit", Tree.type_num: "tree", Blob.type_num: "blob
 _LAYOUT = ((b"versionvault",), b"layout")
 _CACHE_PER_PACK = 8 * 1024 * 1024  # dulwich caches up to 96 MiB of objects in every pack
 _COMMITS_KEPT = 8
+_RELEASE_EVERY = 20 * 5_000  # a walk lets its packs' pages go every 5,000 commits
 _CHAIN_KEPT = 20 * 50_000  # bytes of a walk's way back kept in memory: 50,000 commits
 
 
@@ -212,14 +213,22 @@ class Store:
                 current = self._parent(current)
             if stop is not None and current != stop:
                 raise StoreError(f"{since} is not on main")
+            self.release_pages()
             while True:
                 for end in range(len(chain), 0, -20):
                     yield self.record(chain[end - 20 : end].hex(), blobs)
+                    if end % _RELEASE_EVERY == 0:
+                        self.release_pages()
                 if not spilled:
                     return
                 spill.seek(spilled - _CHAIN_KEPT)
                 chain = bytearray(spill.read(_CHAIN_KEPT))
                 spilled -= _CHAIN_KEPT
+
+    def release_pages(self) -> None:
+        """Let go of the pages of the packs this process has read (see packs.release_pages)."""
+        for pack in self.repo.object_store.packs:
+            release_pages(pack)
 
     def _parent(self, sha: bytes) -> bytes | None:
         """Return a commit's first parent, read from its raw bytes alone (None for a root)."""
