@@ -27,7 +27,7 @@ def _snapshot(home: Path) -> dict[str, object]:
     db = sqlite3.connect(home / "index.sqlite3")
     tables = {
         name: db.execute(f"SELECT * FROM {name} ORDER BY 1, 2").fetchall()
-        for name in ("articles", "revisions", "events")
+        for name in ("articles", "revisions", "events", "article_tallies", "source_tallies")
     }
     indexes = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
     db.close()
