@@ -13,6 +13,8 @@ from versionvault.diff.core import _common_affixes
 from versionvault.diff.tokens import _ASCII_WORDS, word_figures
 from versionvault.text import make_article
 
+from .rewriting import rewrite
+
 _VOCABULARY = [
     *("the", "of", "and", "to", "a", "in", "said", "council", "harbour", "ferry"),
     *("mayor", "budget", "winter", "residents", "plan", "schools", "money", "bridge"),
@@ -88,28 +90,9 @@ def _revisions(draw: st.DrawFn) -> tuple[str, str]:
     if slight and new:
         k = draw(st.integers(0, len(new) - 1))
         new[k] = _punctuate(draw, new[k])
-    for _ in range(draw(st.integers(0 if slight else 1, 5))):
-        actions = ["reword", "split", "merge", "reorder", "reorder", "punctuate", "insert"]
-        actions.append("delete")
-        action = draw(st.sampled_from(actions))
-        if not new or action == "insert":
-            new.insert(draw(st.integers(0, len(new))), draw(_paragraph))
-            continue
-        k = draw(st.integers(0, len(new) - 1))
-        words = new[k].split(" ")
-        if action == "reword":
-            new[k] = _reword(draw, new[k])
-        elif action == "split" and len(words) > 3:
-            cut = draw(st.integers(1, len(words) - 1))
-            new[k : k + 1] = [" ".join(words[:cut]), " ".join(words[cut:])]
-        elif action == "merge" and k + 1 < len(new):
-            new[k : k + 2] = [new[k] + " " + new[k + 1]]
-        elif action == "reorder":
-            new.insert(draw(st.integers(0, len(new) - 1)), new.pop(k))
-        elif action == "punctuate":
-            new[k] = _punctuate(draw, new[k])
-        elif action == "delete":
-            del new[k]
+    actions = ["reword", "split", "merge", "reorder", "reorder", "punctuate", "insert", "delete"]
+    touches = {"reword": _reword, "punctuate": _punctuate}
+    new = rewrite(draw, new, _paragraph, actions, touches, (0 if slight else 1, 5))
     old_body = _body(old)
     new_body = _body([p.strip() for p in new if p.strip()])
     return old_body, new_body

@@ -13,6 +13,8 @@ from versionvault.diff.pairing import LEAD_TOKENS, PAIR_SIMILARITY, Group, bag, 
 from versionvault.diff.paragraphs import _split_units, _units
 from versionvault.diff.rewrites import diff_rewrite, ops_bound
 
+from .rewriting import rewrite
+
 _VOCABULARY = [
     *("the", "of", "and", "to", "a", "in", "said", "council", "harbour", "ferry"),
     *("mayor", "budget", "winter", "residents", "plan", "schools", "money", "bridge"),
@@ -62,25 +64,8 @@ def _reword(draw: st.DrawFn, paragraph: str) -> str:
 def _rewrites(draw: st.DrawFn) -> tuple[str, str]:
     """Two bodies: paragraphs reworded, split, merged, reordered, inserted and deleted."""
     old = draw(st.lists(_paragraph, min_size=1, max_size=8))
-    new = list(old)
-    for _ in range(draw(st.integers(1, 6))):
-        action = draw(st.sampled_from(["reword", "split", "merge", "reorder", "insert", "delete"]))
-        if not new or action == "insert":
-            new.insert(draw(st.integers(0, len(new))), draw(_paragraph))
-            continue
-        k = draw(st.integers(0, len(new) - 1))
-        words = new[k].split(" ")
-        if action == "reword":
-            new[k] = _reword(draw, new[k])
-        elif action == "split" and len(words) > 3:
-            cut = draw(st.integers(1, len(words) - 1))
-            new[k : k + 1] = [" ".join(words[:cut]), " ".join(words[cut:])]
-        elif action == "merge" and k + 1 < len(new):
-            new[k : k + 2] = [new[k] + " " + new[k + 1]]
-        elif action == "reorder":
-            new.insert(draw(st.integers(0, len(new) - 1)), new.pop(k))
-        elif action == "delete":
-            del new[k]
+    actions = ["reword", "split", "merge", "reorder", "insert", "delete"]
+    new = rewrite(draw, old, _paragraph, actions, {"reword": _reword})
     return "\n\n".join(old) + "\n", "\n\n".join(new) + "\n" if new else ""
 
 
