@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from hypothesis import strategies as st
 
-__all__ = ["rewrite"]
+__all__ = ["reword", "rewrite"]
 
 Touch = Callable[[st.DrawFn, str], str]  # one paragraph changed in place (reworded, ...)
 
@@ -41,3 +41,18 @@ def rewrite(
         elif action == "delete":
             del new[k]
     return new
+
+
+def reword(draw: st.DrawFn, paragraph: str, vocabulary: list[str], fewest: int = 1) -> str:
+    """Return `paragraph` after 1-6 words replaced, inserted or deleted (down to `fewest`)."""
+    words = paragraph.split(" ")
+    for _ in range(draw(st.integers(1, 6))):
+        k = draw(st.integers(0, len(words) - 1))
+        action = draw(st.sampled_from(["replace", "insert", "delete"]))
+        if action == "replace":
+            words[k] = draw(st.sampled_from(vocabulary))
+        elif action == "insert":
+            words.insert(k, draw(st.sampled_from(vocabulary)))
+        elif len(words) > fewest:
+            del words[k]
+    return " ".join(words)

@@ -13,7 +13,7 @@ from versionvault.diff.core import _common_affixes
 from versionvault.diff.tokens import _ASCII_WORDS, word_figures
 from versionvault.text import make_article
 
-from .rewriting import rewrite
+from .rewriting import reword, rewrite
 
 _VOCABULARY = [
     *("the", "of", "and", "to", "a", "in", "said", "council", "harbour", "ferry"),
@@ -63,17 +63,7 @@ def _punctuate(draw: st.DrawFn, paragraph: str) -> str:
 
 
 def _reword(draw: st.DrawFn, paragraph: str) -> str:
-    words = paragraph.split(" ")
-    for _ in range(draw(st.integers(1, 6))):
-        k = draw(st.integers(0, len(words) - 1))
-        action = draw(st.sampled_from(["replace", "insert", "delete"]))
-        if action == "replace":
-            words[k] = draw(st.sampled_from(_VOCABULARY + _CJK))
-        elif action == "insert":
-            words.insert(k, draw(st.sampled_from(_VOCABULARY + _CJK)))
-        elif len(words) > 1:
-            del words[k]
-    return " ".join(words)
+    return reword(draw, paragraph, _VOCABULARY + _CJK, 1)
 
 
 def _body(paragraphs: list[str]) -> str:

@@ -13,7 +13,7 @@ from versionvault.diff.pairing import LEAD_TOKENS, PAIR_SIMILARITY, Group, bag, 
 from versionvault.diff.paragraphs import _split_units, _units
 from versionvault.diff.rewrites import diff_rewrite, ops_bound
 
-from .rewriting import rewrite
+from .rewriting import reword, rewrite
 
 _VOCABULARY = [
     *("the", "of", "and", "to", "a", "in", "said", "council", "harbour", "ferry"),
@@ -47,17 +47,7 @@ def _paired(block: Block) -> bool:
 
 
 def _reword(draw: st.DrawFn, paragraph: str) -> str:
-    words = paragraph.split(" ")
-    for _ in range(draw(st.integers(1, 6))):
-        k = draw(st.integers(0, len(words) - 1))
-        action = draw(st.sampled_from(["replace", "insert", "delete"]))
-        if action == "replace":
-            words[k] = draw(st.sampled_from(_VOCABULARY))
-        elif action == "insert":
-            words.insert(k, draw(st.sampled_from(_VOCABULARY)))
-        elif len(words) > 2:
-            del words[k]
-    return " ".join(words)
+    return reword(draw, paragraph, _VOCABULARY, 2)
 
 
 @st.composite
