@@ -368,3 +368,51 @@ def test_no_roll_makes_a_pack_past_the_sealed_size(
     assert len(sizes) <= 8, sizes
     git("--git-dir", str(home / "articles.git"), "fsck", "--strict", "--no-dangling")
     assert saved == vault.index.counts()[1]
+
+
+def test_a_roll_keeps_every_object_of_its_packs_even_one_no_commit_reaches(
+    vault: Vault, home: Path
+) -> None:
+    repo = ["--git-dir", str(home / "articles.git")]
+    vault.import_records(_corpus(home / "corpus.jsonl", 200), batch=40)
+    stray = (
+        subprocess.run(  # unreachable, packed on its own: the walk that names objects
+            ["git", *repo, "hash-object", "-w", "--stdin"],  # never meets it
+            input=b"an object no commit names\n",
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    subprocess.run(
+        ["git", *repo, "pack-objects", str(home / "articles.git" / "objects" / "pack" / "pack")],
+        input=f"{stray}\n".encode(),
+        capture_output=True,
+        check=True,
+    )
+    loose = (
+        subprocess.run(
+            ["git", *repo, "hash-object", "-w", "--stdin"],
+            input=b"a loose object no commit names\n",
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(*repo, "prune-packed")
+    objects = {
+        line.split()[0]
+        for line in git(*repo, "cat-file", "--batch-all-objects", "--batch-check").splitlines()
+    }
+    assert packing.pack_count(vault.store) >= 2 and {stray, loose} <= objects
+    assert run_cli(home, "gc").exit_code == 0
+    assert packing.pack_count(vault.store) == 1
+    assert not list((home / "articles.git" / "objects").glob("??/*"))
+    after = {
+        line.split()[0]
+        for line in git(*repo, "cat-file", "--batch-all-objects", "--batch-check").splitlines()
+    }
+    assert after == objects
+    git(*repo, "fsck", "--strict")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
 
 from .commits import StoreError
 from .errors import DiskFull
@@ -14,7 +18,9 @@ __all__ = ["SEALED", "check_packs", "consolidate", "object_count", "pack_count",
 SEALED = 300_000  # objects (some 40,000 revisions): no pack this big is rolled up again
 _FACTOR = 2
 _ROLL_AT = 4  # an import rolls packs up once this many would go into one (each roll is a git)
-_ROLL = ("pack-objects", "--stdin-packs", "--delta-base-offset", "--depth=50", "-q")
+_ROLL = ("pack-objects", "--delta-base-offset", "--depth=50", "-q")
+_TYPES = ("cat-file", "--batch-check=%(objecttype) %(objectname)")
+_NAMES = ("rev-list", "--objects", "--no-walk", "--stdin")
 _FULL = ("repack", "-a", "-d", "-f", "-n", "-q", "--depth=50", "--window=250")
 _MIDX = ("multi-pack-index", "write")  # one index over every pack: a lookup is one search
 # git's memory in a repack: mapped pack windows, the deltas it found, its delta window
@@ -31,10 +37,17 @@ _BOUNDED = (
 # `repack --geometric`) keeps their count to the logarithm of what they hold, and git's delta
 # search over the rolled objects (reusing the deltas they have) finds a version's base, the
 # article's previous version, in whichever pack it went to. A roll costs what it rolls, in
-# time and in git's memory (about 1 KB an object), so packs of SEALED objects or more are left
-# alone: with seven objects a revision, a million revisions make some 25 sealed packs. After
-# every roll git writes a multi-pack index over all packs (in a fraction of a second, with
-# little memory), and dulwich looks objects up there: one search, whatever the pack count.
+# time and in git's memory, so packs of SEALED objects or more are left alone: with seven
+# objects a revision, a million revisions make some 25 sealed packs. After every roll git
+# writes a multi-pack index over all packs (in a fraction of a second, with little memory),
+# and dulwich looks objects up there: one search, whatever the pack count.
+#
+# git's delta search pairs objects by a hash of their paths, so a roll names each object:
+# `rev-list --objects --no-walk` lists the rolled commits' trees with their paths. (git's
+# own `pack-objects --stdin-packs` names them by walking from the rolled commits through
+# every parent down to the first commit: 23 s at a million revisions, for any roll. Without
+# names, the rolled pack is some 18% larger.) Every object of the rolled packs goes into
+# the new one, named or not, so nothing is lost whatever the walk finds.
 
 
 def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
@@ -58,18 +71,9 @@ def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
     least = 2 if finish or count < wanted else max(at, 2)  # a capped roll rolls what it can
     if git is None or not (loose or len(roll) >= least):
         return False
-    names = [f"{'' if name in roll else '^'}{name}.pack" for name, _ in packs]
     pack_dir = store.path / "objects" / "pack"
-    command = [git, *_BOUNDED, "--git-dir", str(store.path), *_ROLL]
     with store.locked():
-        done = subprocess.run(
-            [*command, *(["--unpacked"] if loose else []), str(pack_dir / "pack")],
-            input="\n".join(names) + "\n",
-            capture_output=True,
-            text=True,
-        )
-        _failed(done, "pack-objects", pack_dir)
-        made = f"pack-{done.stdout.strip()}"
+        made = _roll(git, store, [name for name, _ in small[:count]], loose)
         _forget_midx(store)  # before its packs go: git's fsck refuses one that names them
         for name in roll - {made}:  # the index first: a pack without one is not read
             for suffix in (".idx", ".pack", ".rev", ".bitmap"):
@@ -79,6 +83,74 @@ def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
         _git(git, store, _MIDX)
         store.reopen()
     return True
+
+
+def _roll(git: str, store: Store, packs: list[str], loose: bool) -> str:
+    """Write every object of `packs` (and the loose ones with `loose`) into one new pack,
+    each named by its path where the rolled commits' trees give one; return its name."""
+    pack_dir = store.path / "objects" / "pack"
+    rolled = {oid for name in packs for oid in _pack_objects(pack_dir / f"{name}.idx")}
+    if loose:
+        rolled.update(_loose_objects(store))
+    listed = "".join(f"{oid.hex()}\n" for oid in rolled)
+    types = _run(git, store, _TYPES, listed)
+    commits = "".join(line[7:] + "\n" for line in types.splitlines() if line[:7] == "commit ")
+    with tempfile.TemporaryFile("w+") as named:
+        with tempfile.TemporaryFile("w+") as wanted:
+            wanted.write(commits)
+            wanted.seek(0)
+            _name(git, store, wanted, rolled, named)
+        named.writelines(f"{oid.hex()}\n" for oid in rolled)  # unreachable, or no path
+        named.seek(0)
+        command = [git, *_BOUNDED, "--git-dir", str(store.path), *_ROLL, str(pack_dir / "pack")]
+        done = subprocess.run(command, stdin=named, capture_output=True, text=True)
+    _failed(done, "pack-objects", pack_dir)
+    return f"pack-{done.stdout.strip()}"
+
+
+def _name(git: str, store: Store, commits: IO[str], rolled: set[bytes], out: IO[str]) -> None:
+    """Write "<id> <path>" for each object of `rolled` the commits' trees reach (the rest
+    stay in `rolled`): git's walk lists every tree and blob, rolled or not, once."""
+    command = [git, *_BOUNDED, "--git-dir", str(store.path), *_NAMES]
+    with subprocess.Popen(
+        command, stdin=commits, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as walk:
+        assert walk.stdout is not None
+        for line in walk.stdout:
+            oid = bytes.fromhex(line[:40])
+            if oid in rolled:
+                rolled.discard(oid)
+                out.write(line)
+        said = walk.stderr.read() if walk.stderr else ""
+    _failed(subprocess.CompletedProcess(command, walk.returncode, "", said), "rev-list", store)
+
+
+def _run(git: str, store: Store, args: tuple[str, ...], given: str) -> str:
+    command = [git, *_BOUNDED, "--git-dir", str(store.path), *args]
+    done = subprocess.run(command, input=given, capture_output=True, text=True)
+    _failed(done, args[0], store.path)
+    return done.stdout
+
+
+def _pack_objects(index: Path) -> Iterator[bytes]:
+    """Yield the ids a version-2 pack index lists (its names follow the fan-out table)."""
+    with index.open("rb") as f:
+        header = f.read(8 + 256 * 4)
+        count = int.from_bytes(header[-4:], "big")
+        names = f.read(20 * count)
+    for at in range(0, len(names), 20):
+        yield names[at : at + 20]
+
+
+def _loose_objects(store: Store) -> Iterator[bytes]:
+    for folder in (store.path / "objects").glob("[0-9a-f][0-9a-f]"):
+        for entry in folder.iterdir():
+            try:  # a writer's temporary file is no object
+                oid = bytes.fromhex(folder.name + entry.name)
+            except ValueError:
+                continue
+            if len(oid) == 20:
+                yield oid
 
 
 def repack(store: Store, full: bool = False) -> None:
