@@ -87,49 +87,48 @@ def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
 
 def _roll(git: str, store: Store, packs: list[str], loose: bool) -> str:
     """Write every object of `packs` (and the loose ones with `loose`) into one new pack,
-    each named by its path where the rolled commits' trees give one; return its name."""
+    each named by its path where the rolled commits' trees give one; return its name.
+
+    What this process holds is the rolled ids, at most SEALED of them: git's answers
+    stream through temporary files."""
     pack_dir = store.path / "objects" / "pack"
     rolled = {oid for name in packs for oid in _pack_objects(pack_dir / f"{name}.idx")}
     if loose:
         rolled.update(_loose_objects(store))
-    listed = "".join(f"{oid.hex()}\n" for oid in rolled)
-    types = _run(git, store, _TYPES, listed)
-    commits = "".join(line[7:] + "\n" for line in types.splitlines() if line[:7] == "commit ")
-    with tempfile.TemporaryFile("w+") as named:
-        with tempfile.TemporaryFile("w+") as wanted:
-            wanted.write(commits)
-            wanted.seek(0)
-            _name(git, store, wanted, rolled, named)
-        named.writelines(f"{oid.hex()}\n" for oid in rolled)  # unreachable, or no path
-        named.seek(0)
+    with tempfile.TemporaryFile("w+") as listed, tempfile.TemporaryFile("w+") as commits:
+        listed.writelines(f"{oid.hex()}\n" for oid in rolled)
+        listed.seek(0)
+        for line in _lines(git, store, _TYPES, listed):
+            if line.startswith("commit "):
+                commits.write(line[7:])
+        commits.seek(0)
+        listed.seek(0)
+        listed.truncate()
+        for line in _lines(git, store, _NAMES, commits):  # each tree and blob once
+            oid = bytes.fromhex(line[:40])
+            if oid in rolled:
+                rolled.discard(oid)
+                listed.write(line)
+        listed.writelines(f"{oid.hex()}\n" for oid in rolled)  # unreachable, or no path
+        listed.seek(0)
         command = [git, *_BOUNDED, "--git-dir", str(store.path), *_ROLL, str(pack_dir / "pack")]
-        done = subprocess.run(command, stdin=named, capture_output=True, text=True)
+        done = subprocess.run(command, stdin=listed, capture_output=True, text=True)
     _failed(done, "pack-objects", pack_dir)
     return f"pack-{done.stdout.strip()}"
 
 
-def _name(git: str, store: Store, commits: IO[str], rolled: set[bytes], out: IO[str]) -> None:
-    """Write "<id> <path>" for each object of `rolled` the commits' trees reach (the rest
-    stay in `rolled`): git's walk lists every tree and blob, rolled or not, once."""
-    command = [git, *_BOUNDED, "--git-dir", str(store.path), *_NAMES]
-    with subprocess.Popen(
-        command, stdin=commits, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as walk:
-        assert walk.stdout is not None
-        for line in walk.stdout:
-            oid = bytes.fromhex(line[:40])
-            if oid in rolled:
-                rolled.discard(oid)
-                out.write(line)
-        said = walk.stderr.read() if walk.stderr else ""
-    _failed(subprocess.CompletedProcess(command, walk.returncode, "", said), "rev-list", store)
-
-
-def _run(git: str, store: Store, args: tuple[str, ...], given: str) -> str:
+def _lines(git: str, store: Store, args: tuple[str, ...], given: IO[str]) -> Iterator[str]:
+    """Yield the lines git writes given `given` on its input; raise if it fails."""
     command = [git, *_BOUNDED, "--git-dir", str(store.path), *args]
-    done = subprocess.run(command, input=given, capture_output=True, text=True)
+    with tempfile.TemporaryFile("w+") as said:
+        with subprocess.Popen(
+            command, stdin=given, stdout=subprocess.PIPE, stderr=said, text=True
+        ) as running:
+            assert running.stdout is not None
+            yield from running.stdout
+        said.seek(0)
+        done = subprocess.CompletedProcess(command, running.returncode, "", said.read())
     _failed(done, args[0], store.path)
-    return done.stdout
 
 
 def _pack_objects(index: Path) -> Iterator[bytes]:
