@@ -364,7 +364,7 @@ def test_no_roll_makes_a_pack_past_the_sealed_size(
     lines = _corpus(home / "corpus.jsonl", 3000)
     saved, _ = vault.import_records(lines, batch=60)  # some 400 objects a batch
     sizes = sorted(weight for _, weight in packing._packs(vault.store))
-    assert max(sizes) <= 4000, sizes  # unbounded, the geometric rule rolled 4,620 into one
+    assert max(sizes) <= 6000, sizes  # SEALED and half as much again, at most
     assert len(sizes) <= 8, sizes
     git("--git-dir", str(home / "articles.git"), "fsck", "--strict", "--no-dangling")
     assert saved == vault.index.counts()[1]
@@ -416,3 +416,19 @@ def test_a_roll_keeps_every_object_of_its_packs_even_one_no_commit_reaches(
     }
     assert after == objects
     git(*repo, "fsck", "--strict")
+
+
+def test_each_object_is_rolled_a_few_times_however_long_the_import() -> None:
+    packs: list[int] = []  # objects in each pack, fewest first, as batches are imported
+    rolled = 0
+    for _ in range(500):  # a million revisions, in batches of some 14,000 objects
+        packs = sorted([*packs, 14_000])
+        count = packing.rolled_count([w for w in packs if w < packing.SEALED])
+        if count:  # the unsealed packs come first: they are the smaller
+            rolled += sum(packs[:count])
+            packs = sorted([*packs[count:], sum(packs[:count])])
+        assert max(packs) <= packing.SEALED * 3 // 2
+    # sealed only at the cap, a pack just short of it was rolled with each new batch: each
+    # object was rolled ten times
+    assert rolled / (500 * 14_000) < 3, rolled / (500 * 14_000)
+    assert len(packs) < 40, len(packs)

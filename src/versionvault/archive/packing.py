@@ -15,7 +15,7 @@ from .store import Store
 
 __all__ = ["SEALED", "check_packs", "consolidate", "object_count", "pack_count", "repack"]
 
-SEALED = 300_000  # objects (some 40,000 revisions): no pack this big is rolled up again
+SEALED = 200_000  # objects (some 28,000 revisions): no pack this big is rolled up again
 _FACTOR = 2
 _ROLL_AT = 4  # an import rolls packs up once this many would go into one (each roll is a git)
 _ROLL = ("pack-objects", "--delta-base-offset", "--depth=50", "-q")
@@ -37,8 +37,11 @@ _BOUNDED = (
 # `repack --geometric`) keeps their count to the logarithm of what they hold, and git's delta
 # search over the rolled objects (reusing the deltas they have) finds a version's base, the
 # article's previous version, in whichever pack it went to. A roll costs what it rolls, in
-# time and in git's memory, so packs of SEALED objects or more are left alone: with seven
-# objects a revision, a million revisions make some 25 sealed packs. After every roll git
+# time and in git's memory, so packs of SEALED objects or more are left alone, and no roll
+# takes more than half as much again (_most): with seven objects a revision, a million
+# revisions make some 30 sealed packs, and each object is rolled some twice. (Sealed only
+# past the cap, a pack just short of it was rolled again with each new batch: each object
+# rolled ten times.) After every roll git
 # writes a multi-pack index over all packs (in a fraction of a second, with little memory),
 # and dulwich looks objects up there: one search, whatever the pack count.
 #
@@ -53,23 +56,16 @@ _BOUNDED = (
 def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
     """Roll the small packs up where they break the progression, once `at` would be rolled.
 
-    Either way a roll takes the smallest packs up to SEALED objects in all. `finish` rolls
+    Either way a roll takes the smallest packs up to _most() objects in all. `finish` rolls
     every small pack it can into one, and the loose objects with them (an import ends so, and
     so does `gc`). Does nothing without the git binary; returns whether it rolled.
     """
     git = shutil.which("git")
-    packs = _packs(store)
-    small = [p for p in packs if p[1] < SEALED]
-    count = _rolled_up([w for _, w in small])
-    if finish:
-        count = len(small)
-    wanted = count
-    while count > 1 and sum(w for _, w in small[:count]) > SEALED:
-        count -= 1  # no roll makes a pack much past SEALED: git's memory is bounded by it
+    small = [p for p in _packs(store) if p[1] < SEALED]
+    count = rolled_count([w for _, w in small], at, finish)
     roll = {name for name, _ in small[:count]}
     loose = finish and _has_loose(store)
-    least = 2 if finish or count < wanted else max(at, 2)  # a capped roll rolls what it can
-    if git is None or not (loose or len(roll) >= least):
+    if git is None or not (loose or len(roll) >= 2):
         return False
     pack_dir = store.path / "objects" / "pack"
     with store.locked():
@@ -85,11 +81,27 @@ def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
     return True
 
 
+def rolled_count(weights: list[int], at: int = _ROLL_AT, finish: bool = False) -> int:
+    """Return how many of the unsealed packs (their objects, fewest first) to roll into one:
+    none unless `at` would be, or the roll is capped, or `finish`; never past _most()."""
+    count = len(weights) if finish else _rolled_up(weights)
+    wanted = count
+    while count > 1 and sum(weights[:count]) > _most():
+        count -= 1  # git's memory in a roll is bounded by what it rolls
+    least = 1 if finish else 2 if count < wanted else max(at, 2)  # capped: what it can
+    return count if count >= least else 0
+
+
+def _most() -> int:
+    """Return the most objects a roll takes (the rolled packs' sum)."""
+    return SEALED * 3 // 2
+
+
 def _roll(git: str, store: Store, packs: list[str], loose: bool) -> str:
     """Write every object of `packs` (and the loose ones with `loose`) into one new pack,
     each named by its path where the rolled commits' trees give one; return its name.
 
-    What this process holds is the rolled ids, at most SEALED of them: git's answers
+    What this process holds is the rolled ids, at most _most() of them: git's answers
     stream through temporary files."""
     pack_dir = store.path / "objects" / "pack"
     rolled = {oid for name in packs for oid in _pack_objects(pack_dir / f"{name}.idx")}
