@@ -41,9 +41,9 @@ _BOUNDED = (
 # takes more than half as much again (_most): with seven objects a revision, a million
 # revisions make some 30 sealed packs, and each object is rolled some twice. (Sealed only
 # past the cap, a pack just short of it was rolled again with each new batch: each object
-# rolled ten times.) After every roll git
-# writes a multi-pack index over all packs (in a fraction of a second, with little memory),
-# and dulwich looks objects up there: one search, whatever the pack count.
+# rolled ten times.) After every roll git writes a multi-pack index over all packs (in a
+# fraction of a second, with little memory), and dulwich looks objects up there: one search,
+# whatever the pack count.
 #
 # git's delta search pairs objects by a hash of their paths, so a roll names each object:
 # `rev-list --objects --no-walk` lists the rolled commits' trees with their paths. (git's
@@ -63,15 +63,15 @@ def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
     git = shutil.which("git")
     small = [p for p in _packs(store) if p[1] < SEALED]
     count = rolled_count([w for _, w in small], at, finish)
-    roll = {name for name, _ in small[:count]}
-    loose = finish and _has_loose(store)
+    roll = [name for name, _ in small[:count]]
+    loose = finish and next(_loose_objects(store), None) is not None
     if git is None or not (loose or len(roll) >= 2):
         return False
     pack_dir = store.path / "objects" / "pack"
     with store.locked():
-        made = _roll(git, store, [name for name, _ in small[:count]], loose)
+        made = _roll(git, store, roll, loose)
         _forget_midx(store)  # before its packs go: git's fsck refuses one that names them
-        for name in roll - {made}:  # the index first: a pack without one is not read
+        for name in set(roll) - {made}:  # the index first: a pack without one is not read
             for suffix in (".idx", ".pack", ".rev", ".bitmap"):
                 (pack_dir / (name + suffix)).unlink(missing_ok=True)
         if loose:
@@ -230,13 +230,6 @@ def _failed(done: subprocess.CompletedProcess[str], what: str, where: object) ->
 def _forget_midx(store: Store) -> None:
     """Remove the multi-pack index: git's `write` keeps every pack an old one names."""
     (store.path / "objects" / "pack" / "multi-pack-index").unlink(missing_ok=True)
-
-
-def _has_loose(store: Store) -> bool:
-    objects = store.path / "objects"
-    return any(
-        folder.is_dir() and any(folder.iterdir()) for folder in objects.glob("[0-9a-f][0-9a-f]")
-    )
 
 
 def _packs(store: Store) -> list[tuple[str, int]]:
