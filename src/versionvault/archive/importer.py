@@ -20,7 +20,7 @@ from ..text import Article, InvalidArticle, format_article, parse_article
 from .commits import InvalidIdentity
 from .errors import DiskFull, ImportStopped
 from .index import Index, Known
-from .packing import consolidate
+from .packing import Rolling, consolidate
 from .packs import blob_sha
 from .paths import UnsafePath, article_path
 from .revise import Change, Record, content_digest, measure_all, new_commit, now, read_record
@@ -159,7 +159,8 @@ class _Import:
     a revision of the same file observed at the same time: a re-run of an interrupted
     import carries on where it stopped, and ends at the tip an uninterrupted run reaches
     (given the same `archived` time). After each batch, small packs are rolled together
-    (maintenance.consolidate), so a version finds its delta base in an earlier batch.
+    (packing.Rolling: git rolls beside the writing), so a version finds its delta base in
+    an earlier batch.
     """
 
     def __init__(
@@ -167,12 +168,14 @@ class _Import:
         store: Store,
         index: Index,
         worker: Worker,
+        rolls: Rolling,
         progress: Callable[[int], None] | None,
         archived: datetime,
     ) -> None:
         self.store = store
         self.index = index
         self.worker = worker
+        self.rolls = rolls
         self.progress = progress
         self.archived = archived
         self.saved = self.unchanged = 0
@@ -313,7 +316,7 @@ class _Import:
         with contextlib.suppress(DiskFull):  # saved: the index catches up when there is room
             self.index.catch_up(self.store, known=known)
         with contextlib.suppress(DiskFull):  # rolling packs up waits for room; nothing is lost
-            consolidate(self.store)
+            self.rolls.step()
         if moved:
             for k, later in enumerate(ahead):
                 ahead[k] = self.plan(later.parsed, later.seq)
@@ -341,11 +344,12 @@ def import_records(
     while this one writes commits (see `_Import`). `archived` is every commit's committer
     date (default: when the import starts). A line already archived counts as unchanged.
     """
-    with Worker(parallel) as worker:
-        run = _Import(store, index, worker, progress, archived or now())
+    with Worker(parallel) as worker, Rolling(store) as rolls:
+        run = _Import(store, index, worker, rolls, progress, archived or now())
         try:
             run.run(_chunks(enumerate(lines, start=1), batch))
             with contextlib.suppress(DiskFull):
+                rolls.wait()
                 consolidate(store, finish=True)
         except BrokenProcessPool:
             raise ImportStopped(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -13,7 +16,19 @@ from .commits import StoreError
 from .errors import DiskFull
 from .store import Store
 
-__all__ = ["SEALED", "check_packs", "consolidate", "object_count", "pack_count", "repack"]
+__all__ = [
+    "SEALED",
+    "Roll",
+    "Rolling",
+    "check_packs",
+    "consolidate",
+    "object_count",
+    "pack_count",
+    "planned_roll",
+    "repack",
+    "settle_roll",
+    "write_roll",
+]
 
 SEALED = 200_000  # objects (some 28,000 revisions): no pack this big is rolled up again
 _FACTOR = 2
@@ -60,25 +75,122 @@ def consolidate(store: Store, at: int = _ROLL_AT, finish: bool = False) -> bool:
     every small pack it can into one, and the loose objects with them (an import ends so, and
     so does `gc`). Does nothing without the git binary; returns whether it rolled.
     """
-    git = shutil.which("git")
+    with store.locked():
+        roll = planned_roll(store, at, finish)
+        if roll is not None:
+            _settle(store, roll, write_roll(store, roll))
+    return roll is not None
+
+
+@dataclass(frozen=True)
+class Roll:
+    """The packs a roll takes into one new pack, and whether the loose objects go too."""
+
+    packs: tuple[str, ...]
+    loose: bool
+
+
+def planned_roll(store: Store, at: int = _ROLL_AT, finish: bool = False) -> Roll | None:
+    """Return the roll `consolidate` would make now, or None (nothing to roll, or no git)."""
     small = [p for p in _packs(store) if p[1] < SEALED]
     count = rolled_count([w for _, w in small], at, finish)
-    roll = [name for name, _ in small[:count]]
+    packs = tuple(name for name, _ in small[:count])
     loose = finish and next(_loose_objects(store), None) is not None
-    if git is None or not (loose or len(roll) >= 2):
-        return False
-    pack_dir = store.path / "objects" / "pack"
+    if shutil.which("git") is None or not (loose or len(packs) >= 2):
+        return None
+    return Roll(packs, loose)
+
+
+def write_roll(store: Store, roll: Roll) -> str:
+    """Write every object of the roll into one new pack, beside the packs it rolls; return
+    the new pack's name. This only adds a pack (written whole, then renamed into place): it
+    needs no lock, and readers go on reading the rolled packs until `settle_roll`."""
+    return _roll(str(shutil.which("git")), store, list(roll.packs), roll.loose)
+
+
+def settle_roll(store: Store, roll: Roll, made: str) -> None:
+    """Under the write lock, remove what the roll took (its new pack holds it all), write
+    the multi-pack index again and reopen the store (so only in the store's own thread)."""
     with store.locked():
-        made = _roll(git, store, roll, loose)
-        _forget_midx(store)  # before its packs go: git's fsck refuses one that names them
-        for name in set(roll) - {made}:  # the index first: a pack without one is not read
-            for suffix in (".idx", ".pack", ".rev", ".bitmap"):
-                (pack_dir / (name + suffix)).unlink(missing_ok=True)
-        if loose:
+        _settle(store, roll, made)
+
+
+def _settle(store: Store, roll: Roll, made: str) -> None:
+    git, pack_dir = str(shutil.which("git")), store.path / "objects" / "pack"
+    _forget_midx(store)  # before its packs go: git's fsck refuses one that names them
+    for name in set(roll.packs) - {made}:  # the index first: a pack without one is not read
+        for suffix in (".idx", ".pack", ".rev", ".bitmap"):
+            (pack_dir / (name + suffix)).unlink(missing_ok=True)
+    try:
+        if roll.loose:
             _git(git, store, ("prune-packed", "-q"))
         _git(git, store, _MIDX)
+    finally:  # the packs it read are gone, whatever else happened
         store.reopen()
-    return True
+
+
+class Rolling:
+    """Rolls packs up in a thread beside a bulk writer, one roll at a time.
+
+    `step`, called between the writer's batches in the writer's own thread, settles the roll
+    that is done and starts the next one due; git rolls while the writer goes on writing packs
+    (the next roll takes them). `wait` and leaving wait for the roll under way and settle it.
+    A roll that failed is raised at the next step, unless its packs went meanwhile (another
+    process rolled them) or the disk was full: then nothing is lost, and the packs stay.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._roll: Roll | None = None
+        self._thread: threading.Thread | None = None
+        self._made = ""
+        self._error: Exception | None = None
+
+    def __enter__(self) -> Rolling:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self.wait()
+        else:  # what went wrong before is what is said
+            with contextlib.suppress(Exception):
+                self.wait()
+
+    @property
+    def running(self) -> bool:
+        """Whether git is rolling now."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def step(self) -> None:
+        """Settle a roll that is done; start the next one if one is due and none runs."""
+        if self.running:
+            return
+        self.wait()
+        roll = planned_roll(self.store)
+        if roll is not None:
+            self._roll, self._made, self._error = roll, "", None
+            self._thread = threading.Thread(target=self._write, args=(roll,), daemon=True)
+            self._thread.start()
+
+    def wait(self) -> None:
+        """Wait for the roll under way, if any, and settle it (or raise what it met)."""
+        thread, roll, self._thread, self._roll = self._thread, self._roll, None, None
+        if thread is None or roll is None:
+            return
+        thread.join()
+        if self._error is None:
+            settle_roll(self.store, roll, self._made)
+            return
+        pack_dir = self.store.path / "objects" / "pack"
+        gone = any(not (pack_dir / f"{name}.idx").exists() for name in roll.packs)
+        if not gone and not isinstance(self._error, DiskFull):
+            raise self._error
+
+    def _write(self, roll: Roll) -> None:
+        try:
+            self._made = write_roll(self.store, roll)
+        except Exception as exc:  # handed to the writer's thread
+            self._error = exc
 
 
 def rolled_count(weights: list[int], at: int = _ROLL_AT, finish: bool = False) -> int:
@@ -178,9 +290,11 @@ def repack(store: Store, full: bool = False) -> None:
         return
     with store.locked():
         _forget_midx(store)
-        _git(str(shutil.which("git")), store, _FULL)
-        _git(str(shutil.which("git")), store, _MIDX)
-        store.reopen()
+        try:
+            _git(str(shutil.which("git")), store, _FULL)
+            _git(str(shutil.which("git")), store, _MIDX)
+        finally:
+            store.reopen()
 
 
 def pack_count(store: Store) -> int:

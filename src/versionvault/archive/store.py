@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from dulwich.errors import NotCommitError
@@ -37,6 +37,7 @@ _CHAIN_KEPT = 20 * 50_000  # bytes of a walk's way back kept in memory: 50,000 c
 
 
 _STALE_REF_LOCK_SECONDS = 1.0
+_LEFTOVER_AGE = 3600.0  # seconds; git's own prune leaves temporary files two weeks
 
 
 def _open_repo(path: Path) -> Repo:
@@ -139,9 +140,13 @@ class Store:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
     def _clear_leftovers(self) -> None:
+        """Remove the temporary files a crashed writer left among the packs: those untouched
+        for _LEFTOVER_AGE (a roll's git writes its own there, without the lock)."""
         pack_dir = self.path / "objects" / "pack"
         for leftover in pack_dir.glob("tmp*"):
-            leftover.unlink(missing_ok=True)
+            with suppress(FileNotFoundError):
+                if time.time() - leftover.stat().st_mtime > _LEFTOVER_AGE:
+                    leftover.unlink()
 
     def write_objects(self, objects: list[Raw]) -> None:
         """Write objects durably: loose for a few, one pack for a batch."""
