@@ -132,3 +132,34 @@ def test_reindex_and_verify_memory_does_not_grow_with_the_history(
         small, large = peaks[command, 1000], peaks[command, 4000]
         shown = f"{command}: {small / 1e6:.0f} MB at 1,000 revisions, {large / 1e6:.0f} at 4,000"
         assert large < small * 1.25 + 30e6, shown
+
+
+def test_reindex_rebuilds_an_index_left_behind_without_catching_it_up_first(
+    home: Path, tmp_path: Path
+) -> None:
+    def save(vault: Vault, k: int) -> None:
+        body = f"Version {k} of a fictional story."
+        vault.save_revision(make_article(id="story", source="desk", title="T", body=body))
+
+    with Vault.open(home) as vault:
+        for k in range(3):
+            save(vault, k)
+    behind = tmp_path / "behind.sqlite3"
+    behind.write_bytes((home / "index.sqlite3").read_bytes())
+    with Vault.open(home) as vault:
+        for k in range(3, 6):
+            save(vault, k)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{home / 'index.sqlite3'}{suffix}").unlink(missing_ok=True)
+    (home / "index.sqlite3").write_bytes(behind.read_bytes())
+    with Vault.open(home, catch_up=False) as vault:  # as `reindex` opens it
+        assert vault.index.last_commit() != vault.store.tip()
+        assert vault.index.counts() == (1, 3)
+        assert vault.reindex() == 6
+        assert vault.index.last_commit() == vault.store.tip()
+    done = subprocess.run(
+        [sys.executable, "-m", "versionvault", "--archive", str(home), "reindex"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "indexed 6 revisions", done.stderr

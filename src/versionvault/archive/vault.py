@@ -44,11 +44,13 @@ _TITLE_SAMPLE = 200
 class Vault:
     """An archive home: the Git store, its index and its settings."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, catch_up: bool = True) -> None:
         self.home = home
         self.store = Store(home / "articles.git")
         self.index = Index(home / "index.sqlite3")
-        self._catch_up()
+        self.index_behind = False
+        if catch_up:
+            self._catch_up()
         self.primary = primary_of(self.store)
         protect(home / "editors.toml")
 
@@ -71,12 +73,13 @@ class Vault:
         return cls(home)
 
     @classmethod
-    def open(cls, home: Path) -> Vault:
-        """Open an existing archive (VaultError if there is none)."""
+    def open(cls, home: Path, catch_up: bool = True) -> Vault:
+        """Open an existing archive (VaultError if there is none); the index catches up with
+        git unless not `catch_up` (a reindex, which rebuilds it anyway)."""
         if not (home / "articles.git").is_dir():
             raise VaultError(f"no archive at {home}: run `versionvault init` first")
         try:
-            return cls(home)
+            return cls(home, catch_up)
         except StoreError as exc:
             raise VaultError(str(exc)) from None
 

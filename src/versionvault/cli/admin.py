@@ -32,7 +32,7 @@ from .group import archive_home, fail, main, open_vault, user_errors
 @user_errors
 def reindex(ctx: click.Context) -> None:
     """Rebuild the index from git alone."""
-    vault = open_vault(ctx)
+    vault = open_vault(ctx, catch_up=False)  # not first what the rebuild does again
     with _bar(vault.index.counts()[1], "reindexing") as bar:
         count = vault.reindex(bar.update)
     click.echo(f"indexed {count} revisions")

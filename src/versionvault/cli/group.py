@@ -48,8 +48,9 @@ def archive_home(ctx: click.Context) -> Path:
     return Path(ctx.obj["archive"])
 
 
-def open_vault(ctx: click.Context, create: bool = False) -> Vault:
-    vault = Vault.init(archive_home(ctx)) if create else Vault.open(archive_home(ctx))
+def open_vault(ctx: click.Context, create: bool = False, catch_up: bool = True) -> Vault:
+    home = archive_home(ctx)
+    vault = Vault.init(home) if create else Vault.open(home, catch_up)
     ctx.call_on_close(vault.close)
     ctx.meta["vault"] = vault
     return vault
