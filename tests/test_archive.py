@@ -285,12 +285,17 @@ def test_stale_locks_left_by_a_killed_writer_are_cleared(vault: Vault, home: Pat
     (repo / "objects" / sha[:2]).mkdir(exist_ok=True)
     (repo / "objects" / sha[:2] / (sha[2:] + ".lock")).write_bytes(b"partial")
     (repo / "objects" / "pack" / "tmpabc123.pack").write_bytes(b"partial pack")
+    (repo / "objects" / "pack" / "tmp_fresh.pack").write_bytes(b"a roll still writing")
     old = time.time() - 60
     os.utime(repo / "refs" / "heads" / "main.lock", (old, old))
+    crashed = time.time() - 2 * 3600
+    os.utime(repo / "objects" / "pack" / "tmpabc123.pack", (crashed, crashed))
     result = vault.save_revision(_article("After."))
     assert result.revision == 2
     assert not (repo / "refs" / "heads" / "main.lock").exists()
     assert not (repo / "objects" / "pack" / "tmpabc123.pack").exists()
+    assert (repo / "objects" / "pack" / "tmp_fresh.pack").exists()  # a live roll's file
+    (repo / "objects" / "pack" / "tmp_fresh.pack").unlink()
     _fsck(home)
     git("--git-dir", str(repo), "update-ref", "refs/heads/main", result.commit)
 

@@ -163,3 +163,26 @@ def test_reindex_rebuilds_an_index_left_behind_without_catching_it_up_first(
         text=True,
     )
     assert done.returncode == 0 and done.stdout.strip() == "indexed 6 revisions", done.stderr
+
+
+def _text_merging(home: Path) -> dict[str, int]:
+    db = sqlite3.connect(home / "index.sqlite3")
+    rows = db.execute("SELECT k, v FROM revision_text_config").fetchall()
+    db.close()
+    return {key: value for key, value in rows if key in ("automerge", "crisismerge")}
+
+
+def test_the_full_text_index_merges_sixteen_segments_a_level_old_indexes_too(home: Path) -> None:
+    article = make_article(id="merge", source="desk", title="Merge", body="Fictional text.")
+    with Vault.open(home) as vault:
+        vault.save_revision(article)
+    assert _text_merging(home) == {"automerge": 16, "crisismerge": 32}
+    db = sqlite3.connect(home / "index.sqlite3")  # an index from before the policy
+    db.execute("INSERT INTO revision_text (revision_text, rank) VALUES ('automerge', 4)")
+    db.execute("DELETE FROM revision_text_config WHERE k = 'crisismerge'")
+    db.commit()
+    db.close()
+    with Vault.open(home) as vault:
+        vault.save_revision(make_article(id="merge", source="desk", title="Merge", body="More."))
+        assert [r.number for r in vault.search("fictional")] == [1]
+    assert _text_merging(home) == {"automerge": 16, "crisismerge": 32}
